@@ -1,0 +1,515 @@
+"""The one adapter between salesbot and GitLab: the only module that imports `gitlab`.
+
+Everything else works with the small frozen records defined here (`Issue`,
+`Note`, `User`, `LabelEvent`), so services are tested against the sandbox
+through this adapter and never see python-gitlab objects. Every python-gitlab
+error becomes one of our own (`automation.errors`) with a one-line message
+that names the host and what to check, and never the token.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import gitlab
+import gitlab.exceptions
+import requests
+
+from automation.errors import AuthError, GitLabError, InputError, NotFoundError
+
+T = TypeVar("T")
+
+DEFAULT_URL = "https://gitlab.com"
+# python-gitlab retries 429 and 5xx up to 10 times by default, backing off
+# 0.1 * 2^n s: about 100 s per request against a GitLab that is down. A
+# scheduled job should fail in seconds, not block its runner for hours.
+DEFAULT_MAX_RETRIES = 5
+DEFAULT_TIMEOUT = 30.0
+MAX_DESCRIPTION = 1_048_576  # GitLab's limit on issue descriptions (reference §4)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where GitLab is and who we are there. The token is never shown in repr."""
+
+    url: str
+    project: str
+    token: str = field(repr=False)
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).netloc or self.url
+
+    @classmethod
+    def from_env(
+        cls,
+        env: Mapping[str, str] | None = None,
+        *,
+        project: str | None = None,
+        default_project: str | None = None,
+    ) -> Settings:
+        """Read GITLAB_URL (default CI_SERVER_URL, then gitlab.com), GITLAB_TOKEN and the
+        project (argument, SALESBOT_PROJECT, CI_PROJECT_PATH, then the config's)."""
+        env = os.environ if env is None else env
+        url = env.get("GITLAB_URL") or env.get("CI_SERVER_URL") or DEFAULT_URL
+        token = env.get("GITLAB_TOKEN", "").strip()
+        if not token:
+            raise AuthError(
+                "GITLAB_TOKEN is not set: create a token with the 'api' scope "
+                "and export it as GITLAB_TOKEN"
+            )
+        chosen = (
+            project or env.get("SALESBOT_PROJECT") or env.get("CI_PROJECT_PATH") or default_project
+        )
+        if not chosen:
+            raise InputError(
+                "no GitLab project: pass --project, set SALESBOT_PROJECT, "
+                "or set gitlab.project in the config"
+            )
+        return cls(url=url.rstrip("/"), project=chosen, token=token)
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str
+    name: str
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> User:
+        return cls(id=int(data["id"]), username=str(data["username"]), name=str(data["name"]))
+
+
+@dataclass(frozen=True)
+class Issue:
+    """What salesbot needs of an issue, straight from a list or get response."""
+
+    iid: int
+    project_id: int
+    title: str
+    description: str
+    state: str
+    labels: tuple[str, ...]
+    assignees: tuple[str, ...]
+    author: str
+    due_date: date | None
+    web_url: str
+    reference: str
+    created_at: str
+    updated_at: str
+    confidential: bool
+    task_count: int
+    task_completed: int
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == "opened"
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Issue:
+        tasks = data.get("task_completion_status") or {}
+        due = data.get("due_date")
+        refs = data.get("references") or {}
+        return cls(
+            iid=int(data["iid"]),
+            project_id=int(data["project_id"]),
+            title=str(data.get("title") or ""),
+            description=str(data.get("description") or ""),
+            state=str(data.get("state") or "opened"),
+            labels=tuple(sorted(data.get("labels") or ())),
+            assignees=tuple(a["username"] for a in data.get("assignees") or ()),
+            author=str((data.get("author") or {}).get("username", "")),
+            due_date=date.fromisoformat(due) if due else None,
+            web_url=str(data.get("web_url") or ""),
+            reference=str(refs.get("full") or f"#{data['iid']}"),
+            created_at=str(data.get("created_at") or ""),
+            updated_at=str(data.get("updated_at") or ""),
+            confidential=bool(data.get("confidential")),
+            task_count=int(tasks.get("count", 0)),
+            task_completed=int(tasks.get("completed_count", 0)),
+        )
+
+
+@dataclass(frozen=True)
+class Note:
+    id: int
+    body: str
+    author: str
+    system: bool
+    created_at: str
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Note:
+        return cls(
+            id=int(data["id"]),
+            body=str(data.get("body") or ""),
+            author=str((data.get("author") or {}).get("username", "")),
+            system=bool(data.get("system")),
+            created_at=str(data.get("created_at") or ""),
+        )
+
+
+@dataclass(frozen=True)
+class LabelEvent:
+    label: str
+    action: str  # "add" | "remove"
+    user: str
+    created_at: str
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> LabelEvent:
+        return cls(
+            label=str((data.get("label") or {}).get("name", "")),
+            action=str(data.get("action") or ""),
+            user=str((data.get("user") or {}).get("username", "")),
+            created_at=str(data.get("created_at") or ""),
+        )
+
+
+class RequestStats:
+    """Counts every HTTP request python-gitlab sends (retries included), by kind,
+    and remembers GitLab's last `RateLimit-Remaining` so writers can slow down
+    before a 429 rather than after."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.by_method: Counter[str] = Counter()
+        self.statuses: Counter[int] = Counter()
+        self.rate_remaining: int | None = None
+        self.rate_reset: float | None = None
+
+    def record(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        with self._lock:
+            self.by_method[response.request.method or "GET"] += 1
+            self.statuses[response.status_code] += 1
+            remaining = response.headers.get("RateLimit-Remaining")
+            if remaining is not None and remaining.isdigit():
+                self.rate_remaining = int(remaining)
+                reset = response.headers.get("RateLimit-Reset", "")
+                self.rate_reset = float(reset) if reset.isdigit() else None
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_method.values())
+
+    @property
+    def writes(self) -> int:
+        return sum(n for method, n in self.by_method.items() if method not in ("GET", "HEAD"))
+
+
+class GitLabApi:
+    """A project on one GitLab, seen through python-gitlab.
+
+    Built once by the CLI (or a test, pointed at the sandbox) and passed into
+    services; nothing else constructs it.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.settings = settings
+        self.stats = RequestStats()
+        self._max_retries = max_retries
+        self._gl = gitlab.Gitlab(
+            settings.url,
+            private_token=settings.token,
+            retry_transient_errors=True,
+            timeout=timeout,
+            per_page=100,
+        )
+        self._gl.session.hooks["response"].append(self.stats.record)
+        # lazy: no request until the project is used, and a 404 then names it.
+        self._project = self._gl.projects.get(settings.project, lazy=True)
+        self._me: User | None = None
+
+    # -- error translation -------------------------------------------------
+
+    def _call(self, what: str, fn: Callable[[], T]) -> T:
+        """Run one python-gitlab call, turning its errors into ours."""
+        try:
+            return fn()
+        except gitlab.exceptions.GitlabAuthenticationError:
+            raise AuthError(
+                f"GitLab at {self.settings.host} rejected the token (401) while trying to "
+                f"{what}: check GITLAB_TOKEN (it needs the 'api' scope and must not be expired)"
+            ) from None
+        except gitlab.exceptions.GitlabError as exc:
+            raise self._http_error(what, exc) from None
+        except requests.RequestException as exc:
+            reason = type(exc).__name__
+            raise GitLabError(
+                f"cannot reach GitLab at {self.settings.host} to {what} ({reason}): "
+                "check GITLAB_URL and the network"
+            ) from None
+
+    def _http_error(self, what: str, exc: gitlab.exceptions.GitlabError) -> GitLabError:
+        code = exc.response_code
+        message = self._scrub(str(exc.error_message))
+        if code == 404 and "Project" in message:
+            return NotFoundError(
+                f"project '{self.settings.project}' was not found on {self.settings.host}, "
+                "or the token has no access to it (check --project / SALESBOT_PROJECT)"
+            )
+        if code == 404:
+            return NotFoundError(
+                f"GitLab at {self.settings.host}: not found while trying to {what}"
+            )
+        if code == 403:
+            return AuthError(
+                f"GitLab at {self.settings.host} refused to {what} (403): the token's user "
+                "needs at least Reporter access (Developer to write) and the 'api' scope"
+            )
+        status = f"{code}" if code else "an error"
+        return GitLabError(f"GitLab at {self.settings.host} answered {status} to {what}: {message}")
+
+    def _scrub(self, text: str) -> str:
+        token = self.settings.token
+        return text.replace(token, "***") if token else text
+
+    def _opts(self, *, retry_transient: bool = True) -> dict[str, Any]:
+        return {"max_retries": self._max_retries, "retry_transient_errors": retry_transient}
+
+    def _create_once(
+        self,
+        what: str,
+        post: Callable[[], T],
+        committed: Callable[[], T | None],
+    ) -> T:
+        """POST without python-gitlab's blind retry, which would create twice when
+        GitLab committed the request and then answered 502 (a proxy timeout). On a
+        transient failure, look for what we posted before trying again."""
+        delay = 0.2
+        for attempt in range(self._max_retries + 1):
+            try:
+                return post()
+            except gitlab.exceptions.GitlabError as exc:
+                code = exc.response_code or 0
+                if not (code >= 500 or code == 0) or attempt == self._max_retries:
+                    raise
+            except requests.RequestException:
+                if attempt == self._max_retries:
+                    raise
+            found = committed()
+            if found is not None:
+                return found
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # -- users -------------------------------------------------------------
+
+    def me(self) -> User:
+        """The token's own user (the bot); cached for the run."""
+        if self._me is None:
+
+            def fetch() -> User:
+                data = self._gl.http_get("/user", **self._opts())
+                assert isinstance(data, dict)
+                return User.from_json(data)
+
+            self._me = self._call("read the current user", fetch)
+        return self._me
+
+    def find_user(self, username: str) -> User | None:
+        def fetch() -> User | None:
+            found = self._gl.users.list(username=username, **self._opts())
+            return User.from_json(found[0].attributes) if found else None
+
+        return self._call(f"look up user '{username}'", fetch)
+
+    # -- issues ------------------------------------------------------------
+
+    def iter_issues(
+        self,
+        *,
+        labels: Sequence[str] = (),
+        state: str = "opened",
+        updated_after: str | None = None,
+    ) -> Iterator[Issue]:
+        """Stream issues page by page (100 per request), newest first."""
+        params: dict[str, Any] = {"state": state, "order_by": "created_at", "sort": "asc"}
+        if labels:
+            params["labels"] = ",".join(labels)
+        if updated_after:
+            params["updated_after"] = updated_after
+        pages = self._call(
+            "list issues",
+            lambda: self._project.issues.list(
+                iterator=True, per_page=100, **params, **self._opts()
+            ),
+        )
+        iterator = iter(pages)
+        while True:
+            item = self._call("list issues", lambda: next(iterator, None))
+            if item is None:
+                return
+            yield Issue.from_json(item.attributes)
+
+    def get_issue(self, iid: int) -> Issue:
+        issue = self._call(
+            f"read issue #{iid}", lambda: self._project.issues.get(iid, **self._opts())
+        )
+        return Issue.from_json(issue.attributes)
+
+    def create_issue(self, fields: Mapping[str, Any], *, marker: str | None = None) -> Issue:
+        """Create an issue. With `marker` (a line the description carries), a
+        transient failure is followed by a look at the newest bot issues, so an
+        issue GitLab committed before failing is found rather than created twice."""
+        self._check_description(fields)
+        data = dict(fields)
+
+        def post() -> Issue:
+            issue = self._project.issues.create(data, **self._opts(retry_transient=False))
+            return Issue.from_json(issue.attributes)
+
+        def committed() -> Issue | None:
+            if marker is None:
+                return None
+            newest = self._project.issues.list(
+                order_by="created_at", sort="desc", per_page=100, get_all=False, **self._opts()
+            )
+            for item in newest:
+                found = Issue.from_json(item.attributes)
+                if marker in found.description and found.author == self.me().username:
+                    return found
+            return None
+
+        return self._call("create an issue", lambda: self._create_once("create", post, committed))
+
+    def update_issue(self, iid: int, fields: Mapping[str, Any]) -> Issue:
+        """PUT only the given fields. Labels go as add_labels/remove_labels, never
+        `labels=`: a full rewrite would undo a person's concurrent edit (reference §4)."""
+        if "labels" in fields:
+            raise ValueError("use add_labels/remove_labels, never labels=")
+        self._check_description(fields)
+        data = self._call(
+            f"update issue #{iid}",
+            lambda: self._project.issues.update(iid, dict(fields), **self._opts()),
+        )
+        return Issue.from_json(data)
+
+    def _check_description(self, fields: Mapping[str, Any]) -> None:
+        description = fields.get("description")
+        if isinstance(description, str) and len(description) > MAX_DESCRIPTION:
+            raise InputError(
+                f"issue description is {len(description):,} characters; "
+                f"GitLab accepts at most {MAX_DESCRIPTION:,}"
+            )
+
+    # -- notes, links, events ----------------------------------------------
+
+    def iter_notes(self, iid: int) -> Iterator[Note]:
+        """Notes of an issue, oldest first, system notes included."""
+        lazy = self._project.issues.get(iid, lazy=True)
+        notes = self._call(
+            f"list notes of issue #{iid}",
+            lambda: lazy.notes.list(
+                iterator=True, per_page=100, sort="asc", order_by="created_at", **self._opts()
+            ),
+        )
+        iterator = iter(notes)
+        while True:
+            item = self._call(f"list notes of issue #{iid}", lambda: next(iterator, None))
+            if item is None:
+                return
+            yield Note.from_json(item.attributes)
+
+    def create_note(self, iid: int, body: str) -> None:
+        """Comment once: after a transient failure, the newest notes are checked
+        for this body before posting again (quick-action lines are stripped from
+        a stored note, so the comparison is on the text before them)."""
+        lazy = self._project.issues.get(iid, lazy=True)
+        text = body.split("\n/", 1)[0].strip()
+
+        def post() -> None:
+            lazy.notes.create({"body": body}, **self._opts(retry_transient=False))
+
+        def committed() -> bool | None:
+            newest = lazy.notes.list(
+                sort="desc", order_by="created_at", per_page=20, get_all=False, **self._opts()
+            )
+            me = self.me().username
+            for note in newest:
+                found = Note.from_json(note.attributes)
+                if found.author == me and found.body.strip() == text:
+                    return True
+            return None
+
+        self._call(f"comment on issue #{iid}", lambda: self._create_once("note", post, committed))
+
+    def link_issues(self, iid: int, target_iid: int) -> None:
+        """Relate two issues of this project (GitLab accepts the project's path
+        as `target_project_id`)."""
+        lazy = self._project.issues.get(iid, lazy=True)
+
+        def link() -> None:
+            try:
+                lazy.links.create(
+                    {"target_project_id": self.settings.project, "target_issue_iid": target_iid},
+                    **self._opts(),
+                )
+            except gitlab.exceptions.GitlabCreateError as exc:
+                # GitLab answers 409 when the link exists: the goal is reached.
+                if exc.response_code != 409:
+                    raise
+
+        self._call(f"link issue #{iid} to #{target_iid}", link)
+
+    def label_events(self, iid: int) -> list[LabelEvent]:
+        lazy = self._project.issues.get(iid, lazy=True)
+        events = self._call(
+            f"read label history of issue #{iid}",
+            lambda: lazy.resourcelabelevents.list(get_all=True, per_page=100, **self._opts()),
+        )
+        return [LabelEvent.from_json(e.attributes) for e in events]
+
+    def ensure_labels(self, names: Sequence[str], colors: Mapping[str, str] | None = None) -> int:
+        """Create the labels that do not exist yet; returns how many were created."""
+        colors = colors or {}
+        existing = {
+            label.name
+            for label in self._call(
+                "list labels",
+                lambda: self._project.labels.list(get_all=True, per_page=100, **self._opts()),
+            )
+        }
+        created = 0
+        for name in names:
+            if name not in existing:
+                self._create_label(name, colors.get(name, "#6699cc"))
+                created += 1
+        return created
+
+    def _create_label(self, name: str, color: str) -> None:
+        def create() -> None:
+            try:
+                self._project.labels.create({"name": name, "color": color}, **self._opts())
+            except gitlab.exceptions.GitlabCreateError as exc:
+                # 409: someone created it since we listed; that is what we wanted.
+                if exc.response_code != 409:
+                    raise
+
+        self._call(f"create label '{name}'", create)
+
+
+def wait_seconds(stats: RequestStats, *, floor: int = 10) -> float:
+    """How long a writer should pause before its next request so it slows down
+    before GitLab answers 429: zero while more than `floor` requests remain in
+    the window, else the time until the window resets."""
+    if stats.rate_remaining is None or stats.rate_remaining > floor:
+        return 0.0
+    if stats.rate_reset is None:
+        return 1.0
+    return max(0.0, stats.rate_reset - time.time())

@@ -1,0 +1,206 @@
+"""Carries out a plan through the GitLab adapter.
+
+Failures do not stop the run: each failed action is recorded and the rest go
+on, so a second run finishes what the first could not. Actions on one issue
+run in order; an action whose issue could not be created is skipped.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from automation.actions import (
+    Action,
+    Comment,
+    CreateIssue,
+    IssueRef,
+    LinkIssues,
+    Plan,
+    Step,
+    UpdateIssue,
+)
+from automation.api import GitLabApi, Issue, User, wait_seconds
+from automation.errors import GitLabError, InputError, SalesbotError
+from automation.marker import Marker
+
+
+@dataclass(frozen=True)
+class Outcome:
+    step: Step
+    error: str | None = None
+    issue: Issue | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass
+class Report:
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+    @property
+    def created(self) -> list[Issue]:
+        return [
+            o.issue
+            for o in self.outcomes
+            if o.ok and o.issue is not None and isinstance(o.step.action, CreateIssue)
+        ]
+
+    def tally(self) -> dict[str, Counter[str]]:
+        """Per workflow: opened, updated, nudged, closed, failed."""
+        result: dict[str, Counter[str]] = {}
+        for outcome in self.outcomes:
+            counts = result.setdefault(outcome.step.workflow, Counter())
+            counts[verb(outcome.step.action) if outcome.ok else "failed"] += 1
+        return result
+
+    def extend(self, other: Report) -> None:
+        self.outcomes.extend(other.outcomes)
+
+
+def verb(action: Action) -> str:
+    """The word a run summary counts an action under."""
+    if isinstance(action, CreateIssue):
+        return "opened"
+    if isinstance(action, UpdateIssue) and action.state_event == "close":
+        return "closed"
+    if isinstance(action, Comment) and action.close:
+        return "closed"
+    if isinstance(action, Comment) and action.reason.startswith("nudge"):
+        return "nudged"
+    if isinstance(action, Comment):
+        return "commented"
+    if isinstance(action, LinkIssues):
+        return "linked"
+    return "updated"
+
+
+class Applier:
+    """Runs a plan's actions: creations first, then every issue's other actions
+    in order. Issues are independent, so up to `workers` of them are written at
+    once; each worker pauses when GitLab's `RateLimit-Remaining` runs low, so
+    the run slows down before a 429 rather than after."""
+
+    def __init__(self, api: GitLabApi, *, workers: int = 4, deadline: float | None = None) -> None:
+        self.api = api
+        self.workers = max(1, workers)
+        self.deadline = deadline  # time.monotonic() after which nothing new starts
+        self._users: dict[str, User | None] = {}
+        self._lock = threading.Lock()
+        self._created: dict[Marker, Issue] = {}
+        self._failed: set[Marker] = set()
+
+    def apply(self, plan: Plan, *, on_outcome: Callable[[Outcome], None] | None = None) -> Report:
+        steps = list(plan)
+        outcomes: list[Outcome | None] = [None] * len(steps)
+        creates = [[i] for i, s in enumerate(steps) if isinstance(s.action, CreateIssue)]
+        groups: dict[IssueRef, list[int]] = {}
+        for i, step in enumerate(steps):
+            if not isinstance(step.action, CreateIssue):
+                groups.setdefault(step.action.target, []).append(i)
+
+        def run_group(indexes: list[int]) -> None:
+            for i in indexes:
+                outcome = self._run(steps[i])
+                outcomes[i] = outcome
+                if on_outcome is not None:
+                    with self._lock:
+                        on_outcome(outcome)
+
+        for batch in (creates, list(groups.values())):
+            if self.workers == 1 or len(batch) <= 1:
+                for group in batch:
+                    run_group(group)
+            else:
+                with ThreadPoolExecutor(max_workers=self.workers) as pool:
+                    list(pool.map(run_group, batch))
+        return Report([o for o in outcomes if o is not None])
+
+    def _run(self, step: Step) -> Outcome:
+        action = step.action
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            return Outcome(step, error="not attempted: the run's deadline passed")
+        pause = wait_seconds(self.api.stats)
+        if pause:
+            time.sleep(min(pause, 60.0))
+        try:
+            issue = self._do(action)
+        except SalesbotError as exc:
+            if isinstance(action, CreateIssue):
+                self._failed.add(action.marker)
+            return Outcome(step, error=str(exc))
+        return Outcome(step, issue=issue)
+
+    def _do(self, action: Action) -> Issue | None:
+        if isinstance(action, CreateIssue):
+            issue = self.api.create_issue(
+                self._create_fields(action), marker=action.marker.render()
+            )
+            self._created[action.marker] = issue
+            return issue
+        iid = self._iid(action.target)
+        if isinstance(action, UpdateIssue):
+            return self.api.update_issue(iid, _update_fields(action))
+        if isinstance(action, Comment):
+            self.api.create_note(iid, action.full_body())
+            return None
+        self.api.link_issues(iid, self._iid(action.other))
+        return None
+
+    def _create_fields(self, action: CreateIssue) -> dict[str, Any]:
+        fields: dict[str, Any] = {
+            "title": action.title,
+            "description": action.description,
+            "labels": ",".join(action.labels),
+            "confidential": action.confidential,
+        }
+        if action.assignees:
+            fields["assignee_ids"] = [self._user(u).id for u in action.assignees]
+        if action.due_date:
+            fields["due_date"] = action.due_date.isoformat()
+        return fields
+
+    def _user(self, username: str) -> User:
+        with self._lock:
+            known = username in self._users
+        if not known:
+            found = self.api.find_user(username)
+            with self._lock:
+                self._users[username] = found
+        user = self._users[username]
+        if user is None:
+            raise InputError(f"GitLab user '{username}' does not exist")
+        return user
+
+    def _created_issue(self, ref: IssueRef) -> Issue:
+        assert ref.marker is not None
+        if ref.marker in self._failed or ref.marker not in self._created:
+            raise GitLabError(f"skipped: {ref} was not created")
+        return self._created[ref.marker]
+
+    def _iid(self, ref: IssueRef) -> int:
+        return ref.iid if ref.iid is not None else self._created_issue(ref).iid
+
+
+def _update_fields(action: UpdateIssue) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    if action.add_labels:
+        fields["add_labels"] = ",".join(action.add_labels)
+    if action.remove_labels:
+        fields["remove_labels"] = ",".join(action.remove_labels)
+    if action.due_date:
+        fields["due_date"] = action.due_date.isoformat()
+    if action.state_event:
+        fields["state_event"] = action.state_event
+    return fields

@@ -1,0 +1,55 @@
+"""`salesbot run`: the scheduled job, every workflow in order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from automation.actions import Plan
+from automation.applier import Report
+from automation.bot import Bot
+from automation.workflows import consults
+from automation.workflows.common import label_set
+
+WORKFLOWS = ("onboarding", "give-back", "opportunity", "handover")
+
+
+@dataclass
+class RunResult:
+    plan: Plan = field(default_factory=Plan)
+    report: Report = field(default_factory=Report)
+
+
+def opportunities_file(bot: Bot, config_path: Path) -> Path | None:
+    name = bot.config.consults.opportunities
+    if not name:
+        return None
+    path = Path(name)
+    return path if path.is_absolute() else config_path.parent / path
+
+
+def run(bot: Bot, today: date, *, config_path: Path, dry_run: bool = False) -> RunResult:
+    """Onboard sync, consults sync (when an export is configured), then sweep.
+
+    Inputs are read and validated before anything is written, so a bad CSV
+    stops the run with nothing half-done."""
+    result = RunResult()
+    export_path = opportunities_file(bot, config_path)
+    export = consults.read_csv(export_path) if export_path else None
+    index = bot.index()
+    plans = [bot.plan_onboarding(today, index)]
+    if export is not None:
+        plans.append(bot.plan_consults(export, today, index))
+    if not dry_run:
+        labels = label_set(bot.config)
+        bot.api.ensure_labels(labels.all_static(), bot.config.labels.colors)
+    for plan in plans:
+        result.plan = result.plan + plan
+        if not dry_run:
+            result.report.extend(bot.apply(plan))
+    sweep = bot.plan_sweep(today)
+    result.plan = result.plan + sweep
+    if not dry_run:
+        result.report.extend(bot.apply(sweep))
+    return result

@@ -1,0 +1,283 @@
+"""Opportunity consults and Lightweight Deal Reviews, from a CRM export.
+
+The handbook's thresholds (config `thresholds`) decide per opportunity: a
+consult (Enterprise: a Command Plan) at or above the segment's consult iACV,
+a Lightweight Deal Review at or above its LDR iACV when the deal closes this
+or next month (team timezone), otherwise nothing. One issue per opportunity,
+keyed by its id: an LDR that grows into a consult is relabelled with a note,
+never duplicated; a closed or shrunken deal gets a note, a label and, per
+config, its issue closed.
+
+CSV columns (a Salesforce opportunity report exported as CSV; header names
+are matched case-insensitively, Salesforce's own names work too):
+
+| column      | Salesforce name        | meaning                                  |
+|-------------|------------------------|------------------------------------------|
+| id          | Opportunity ID         | the opportunity's id (the business key)  |
+| name        | Opportunity Name       |                                          |
+| account     | Account Name           |                                          |
+| owner       | Opportunity Owner      | the owner's GitLab username              |
+| segment     | Segment                | SMB, Mid-Market, Enterprise, Public Sector |
+| iacv        | iACV                   | incremental ACV in USD, e.g. 12000 or $12,000 |
+| amount      | Amount                 | total amount in USD                      |
+| close_date  | Close Date             | YYYY-MM-DD                               |
+| stage       | Stage                  | e.g. 3-Technical Evaluation, Closed Won  |
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from automation.actions import Action, Comment, IssueRef, Plan
+from automation.config import Segment, Team
+from automation.errors import InputError
+from automation.index import Index, Tracked
+from automation.marker import slug
+from automation.neutralise import neutralise
+from automation.workflows.common import Environment, days_after, new_issue
+
+WORKFLOW = "opportunity"
+COLUMNS = ("id", "name", "account", "owner", "segment", "iacv", "amount", "close_date", "stage")
+ALIASES = {
+    "opportunity id": "id",
+    "opportunity name": "name",
+    "account name": "account",
+    "opportunity owner": "owner",
+    "owner username": "owner",
+    "close date": "close_date",
+    "incremental acv": "iacv",
+}
+_USERNAME = re.compile(r"^@?[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+
+
+@dataclass(frozen=True)
+class Opportunity:
+    id: str
+    name: str
+    account: str
+    owner: str
+    segment: Segment
+    iacv: Decimal
+    amount: Decimal | None
+    close_date: date
+    stage: str
+    line: int = 0
+
+    @property
+    def key(self) -> str:
+        return slug(self.id)
+
+
+@dataclass(frozen=True)
+class Export:
+    opportunities: tuple[Opportunity, ...]
+    problems: tuple[str, ...]  # one line per bad row: "file:line: field: why"
+
+
+def _money(text: str, field: str) -> Decimal:
+    cleaned = re.sub(r"[$,\s]|USD", "", text)
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise InputError(f"{field}: '{text}' is not a number") from None
+    if not value.is_finite():
+        raise InputError(f"{field}: '{text}' is not a number")
+    return value
+
+
+def _row(values: dict[str, str], line: int) -> Opportunity:
+    if not values.get("id"):
+        raise InputError("id: missing")
+    owner = values.get("owner", "")
+    if not _USERNAME.match(owner):
+        raise InputError(f"owner: '{owner}' is not a GitLab username")
+    try:
+        segment = Segment(values.get("segment", ""))
+    except ValueError:
+        choices = ", ".join(s.value for s in Segment)
+        raise InputError(
+            f"segment: unknown segment '{values.get('segment', '')}' (expected one of: {choices})"
+        ) from None
+    try:
+        close = date.fromisoformat(values.get("close_date", ""))
+    except ValueError:
+        raise InputError(
+            f"close_date: '{values.get('close_date', '')}' is not a date (YYYY-MM-DD)"
+        ) from None
+    return Opportunity(
+        id=values["id"],
+        name=values.get("name") or values["id"],
+        account=values.get("account") or "",
+        owner=owner.lstrip("@"),
+        segment=segment,
+        iacv=_money(values.get("iacv", ""), "iacv"),
+        amount=_money(values["amount"], "amount") if values.get("amount") else None,
+        close_date=close,
+        stage=values.get("stage") or "",
+        line=line,
+    )
+
+
+def read_csv(path: Path) -> Export:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read ({exc})") from None
+    return parse_csv(text, source=str(path))
+
+
+def parse_csv(text: str, *, source: str) -> Export:
+    reader = csv.DictReader(io.StringIO(text))
+    header = [ALIASES.get(h.strip().lower(), h.strip().lower()) for h in reader.fieldnames or []]
+    missing = [c for c in ("id", "owner", "segment", "iacv", "close_date") if c not in header]
+    if missing:
+        raise InputError(f"{source}:1: missing column(s) {', '.join(missing)}")
+    reader.fieldnames = header
+    found: list[Opportunity] = []
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    for row in reader:
+        line = reader.line_num
+        values = {k: (v or "").strip() for k, v in row.items() if k in COLUMNS}
+        if not any(values.values()):
+            continue
+        try:
+            opportunity = _row(values, line)
+        except InputError as exc:
+            problems.append(f"{source}:{line}: {exc}")
+            continue
+        if opportunity.key in seen:
+            problems.append(f"{source}:{line}: id: duplicate of line {seen[opportunity.key]}")
+            continue
+        seen[opportunity.key] = line
+        found.append(opportunity)
+    return Export(tuple(found), tuple(problems))
+
+
+def closes_soon(close: date, today: date) -> bool:
+    """This month or next month, counted in the team's timezone (`today` is local)."""
+    months = (close.year - today.year) * 12 + close.month - today.month
+    return 0 <= months <= 1
+
+
+def plan(env: Environment, team: Team, index: Index, opportunities: Iterable[Opportunity]) -> Plan:
+    actions: list[Action] = []
+    for opp in opportunities:
+        actions.extend(_plan_one(env, team, index.get(WORKFLOW, opp.key), opp))
+    return Plan.of(WORKFLOW, actions)
+
+
+def _kind_labels(env: Environment, kind: str) -> tuple[str, ...]:
+    workflows = env.config.workflows
+    return tuple((workflows.consult if kind == "consult" else workflows.ldr).labels)
+
+
+def current_kind(env: Environment, tracked: Tracked) -> str:
+    consult = set(_kind_labels(env, "consult"))
+    return "consult" if consult & set(tracked.issue.labels) else "ldr"
+
+
+def _plan_one(
+    env: Environment, team: Team, tracked: Tracked | None, opp: Opportunity
+) -> list[Action]:
+    config = env.config
+    if tracked is not None and not tracked.issue.is_open:
+        return []  # closed by a person or by us: never reopened from a CRM row
+    stage_closes = opp.stage in config.consults.close_on
+    thresholds = config.thresholds.get(opp.segment)
+    kind = None
+    if thresholds is not None and not stage_closes:
+        kind = thresholds.kind_for(opp.iacv, closes_soon(opp.close_date, env.today))
+    if tracked is None:
+        return [_create(env, team, opp, kind)] if kind else []
+    ref = IssueRef(iid=tracked.issue.iid)
+    if stage_closes:
+        return _wind_down(
+            env, tracked, status=slug(opp.stage).lower(), why=f"is {neutralise(opp.stage)}"
+        )
+    if kind is None:
+        return _wind_down(
+            env,
+            tracked,
+            status="below-threshold",
+            why=f"fell below the {opp.segment} threshold (iACV ${opp.iacv:,.0f})",
+            close=config.consults.close_below_threshold,
+        )
+    if kind == "consult" and current_kind(env, tracked) == "ldr":
+        name = thresholds.consult_name if thresholds else "Opportunity Consult"
+        return [
+            Comment(
+                ref,
+                f"iACV is now ${opp.iacv:,.0f}, at or above the {opp.segment} {name} "
+                f"threshold (${thresholds.consult if thresholds else 0:,.0f}): this Lightweight "
+                f"Deal Review is now a full {name}. Work through MEDDPPICC and the close plan "
+                "with your manager.",
+                reason="upgraded to consult",
+                add_labels=_kind_labels(env, "consult"),
+                remove_labels=tuple(
+                    x for x in _kind_labels(env, "ldr") if x in tracked.issue.labels
+                ),
+            )
+        ]
+    return []
+
+
+def _wind_down(
+    env: Environment, tracked: Tracked, *, status: str, why: str, close: bool = True
+) -> list[Action]:
+    label = env.labels.status(status)
+    if label in tracked.issue.labels:
+        return []  # already told; a person chose to keep it open
+    do_close = close and env.config.workflows.consult.close_when_complete
+    return [
+        Comment(
+            IssueRef(iid=tracked.issue.iid),
+            f"The opportunity {why} in the CRM export.",
+            reason=status,
+            add_labels=(label,),
+            close=do_close,
+        )
+    ]
+
+
+def _create(env: Environment, team: Team, opp: Opportunity, kind: str) -> Action:
+    config = env.config
+    settings = config.workflows.consult if kind == "consult" else config.workflows.ldr
+    thresholds = config.thresholds[opp.segment]
+    owner = team.member(opp.owner)
+    manager = owner.manager if owner else None
+    name = thresholds.consult_name if kind == "consult" else "Lightweight Deal Review"
+    return new_issue(
+        env,
+        workflow=WORKFLOW,
+        key=opp.key,
+        settings=settings,
+        data={
+            "opportunity_id": opp.id,
+            "opportunity": opp.name,
+            "account": opp.account,
+            "owner": opp.owner,
+            "manager": manager,
+            "segment": str(opp.segment),
+            "iacv": opp.iacv,
+            "amount": opp.amount,
+            "close_date": opp.close_date,
+            "stage": opp.stage,
+            "threshold": thresholds.consult if kind == "consult" else thresholds.ldr,
+            "consult_name": name,
+        },
+        assignees=[opp.owner],
+        due_date=min(days_after(env.today, settings.due_days), opp.close_date)
+        if opp.close_date >= env.today
+        else days_after(env.today, settings.due_days),
+        extra_labels=[env.labels.segment(str(opp.segment))],
+    )

@@ -1,0 +1,351 @@
+"""Closing the loop: read every open bot issue's checklist and act on it.
+
+The sweep works from the list responses it already has. Per issue it decides
+a progress label, for onboarding the current phase and its due date, whether
+a section is overdue, whether to nudge, and whether the work is complete.
+Only three situations need more than the list response, and then one extra
+GET each: a nudge (the bot's own notes hold the nudge history), a completion
+(the notes show whether the summary was already written, or whether a person
+reopened the issue), and adding a label the issue carries no sibling of (the
+label events show whether a person removed it, which the bot respects).
+
+The planner is split in two pure steps, `assess` and `decide`, so that the
+caller can fetch that history only for the issues that need it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from automation.actions import Action, Comment, IssueRef, Step, UpdateIssue
+from automation.api import LabelEvent, Note
+from automation.checklist import Checklist, TaskItem, parse
+from automation.config import Team
+from automation.index import Duplicate, Tracked
+from automation.labels import Progress, scope_of, siblings
+from automation.neutralise import neutralise
+from automation.workflows import onboarding
+from automation.workflows.common import Environment
+
+NUDGE_RE = re.compile(r"<!-- salesbot:nudge date=(\d{4}-\d{2}-\d{2}) -->")
+DONE_RE = re.compile(r"<!-- salesbot:complete fp=([0-9a-f]{12}) -->")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+@dataclass(frozen=True)
+class Section:
+    """A part of the issue with its own due date: an onboarding phase, or the whole issue."""
+
+    title: str
+    due: date | None
+    open_required: tuple[TaskItem, ...]
+    complete: bool
+    phase_days: int | None = None
+
+
+@dataclass(frozen=True)
+class Assessment:
+    tracked: Tracked
+    checklist: Checklist
+    progress: Progress
+    sections: tuple[Section, ...]
+    want_labels: tuple[str, ...]
+    drop_labels: tuple[str, ...]
+    due_date: date | None  # a new due date to set, or None
+    overdue: tuple[Section, ...]
+    nudge_due: bool  # overdue, not a quiet day, not departed
+    completing: bool  # complete and not yet labelled complete
+    reopened: bool  # labelled complete, complete, open, and the workflow closes when complete
+    needs_events: tuple[str, ...]  # labels to add that have no sibling: check who removed them
+
+    @property
+    def needs_notes(self) -> bool:
+        return self.nudge_due or self.completing or self.reopened
+
+
+@dataclass(frozen=True)
+class History:
+    notes: Sequence[Note] = ()
+    label_events: Sequence[LabelEvent] = ()
+    bot: str = ""
+
+
+@dataclass(frozen=True)
+class Decision:
+    actions: tuple[Action, ...] = field(default=())
+
+
+def fingerprint(checklist: Checklist) -> str:
+    """Identifies the checklist's ticked state, so a reopened issue is closed
+    again only once a person changes its checklist."""
+    text = "\n".join(f"{i.key or i.text}:{int(i.checked)}" for i in checklist.items)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _closes(env: Environment, tracked: Tracked) -> bool:
+    """Whether the issue's workflow closes its issues when complete."""
+    workflows = env.config.workflows
+    present = set(tracked.issue.labels)
+    settings = {
+        "handover": workflows.handover,
+        "onboarding": workflows.onboarding,
+        "give-back": workflows.give_back,
+        # an opportunity issue is a consult once it carries the consult labels
+        "opportunity": workflows.consult
+        if set(workflows.consult.labels) & present
+        else workflows.ldr,
+    }.get(tracked.marker.workflow)
+    return settings.close_when_complete if settings else False
+
+
+def _sections(env: Environment, tracked: Tracked, checklist: Checklist) -> tuple[Section, ...]:
+    issue = tracked.issue
+    if tracked.marker.workflow == onboarding.ONBOARDING:
+        start = onboarding.start_of(tracked.marker.key)
+        found = []
+        for phase in onboarding.phases(env, start):
+            part = checklist.section(phase.title)
+            open_required = part.open_required if part else ()
+            found.append(
+                Section(
+                    phase.title,
+                    phase.due,
+                    tuple(open_required),
+                    complete=part.is_complete if part else True,
+                    phase_days=phase.days,
+                )
+            )
+        # a person (or a dashboard action) may have moved the issue's due date
+        # later: the current phase is then due on that date, not the plan's.
+        current = next((i for i, s in enumerate(found) if not s.complete), None)
+        if current is not None and issue.due_date and found[current].due:
+            section = found[current]
+            if issue.due_date > section.due:  # type: ignore[operator]
+                found[current] = Section(
+                    section.title,
+                    issue.due_date,
+                    section.open_required,
+                    section.complete,
+                    section.phase_days,
+                )
+        return tuple(found)
+    return (
+        Section(
+            "",
+            issue.due_date,
+            tuple(checklist.open_required),
+            complete=checklist.is_complete,
+        ),
+    )
+
+
+def progress_of(checklist: Checklist) -> Progress:
+    if checklist.count and checklist.is_complete:
+        return "complete"
+    if checklist.completed_count == 0:
+        return "not-started"
+    return "in-progress"
+
+
+def is_quiet(env: Environment) -> bool:
+    return WEEKDAYS[env.today.weekday()] in {d.lower() for d in env.config.nudges.quiet_days}
+
+
+def assess(env: Environment, tracked: Tracked) -> Assessment:
+    issue = tracked.issue
+    labels = env.labels
+    checklist = parse(issue.description)
+    progress = progress_of(checklist)
+    sections = _sections(env, tracked, checklist)
+    want: list[str] = [labels.progress(progress)]
+    due_date = None
+    if tracked.marker.workflow == onboarding.ONBOARDING and progress != "complete":
+        current = next((s for s in sections if not s.complete), sections[-1])
+        assert current.phase_days is not None
+        phase_label = labels.phase(current.phase_days)
+        want.append(phase_label)
+        # the due date moves with the phase, and only when the phase changes,
+        # so a due date a person set within a phase is left alone.
+        if phase_label not in issue.labels and current.due != issue.due_date:
+            due_date = current.due
+    overdue = tuple(
+        s
+        for s in sections
+        if s.due is not None and s.due < env.today and not s.complete and s.open_required
+    )
+    departed = labels.status("left-company") in issue.labels
+    if overdue and progress != "complete":
+        want.append(labels.overdue)
+    present = set(issue.labels)
+    add = [x for x in want if x not in present]
+    drop: list[str] = []
+    for label in want:
+        if scope_of(label) in (labels.progress_scope, labels.phase_scope):
+            drop.extend(siblings(present, label))
+    if labels.overdue in present and labels.overdue not in want:
+        drop.append(labels.overdue)
+    needs_events = tuple(x for x in add if not siblings(present, x))
+    complete_label = labels.progress("complete")
+    return Assessment(
+        tracked=tracked,
+        checklist=checklist,
+        progress=progress,
+        sections=sections,
+        want_labels=tuple(add),
+        drop_labels=tuple(sorted(set(drop))),
+        due_date=due_date,
+        overdue=overdue,
+        nudge_due=bool(overdue) and not departed and not is_quiet(env) and progress != "complete",
+        completing=progress == "complete" and complete_label not in present,
+        reopened=progress == "complete" and complete_label in present and _closes(env, tracked),
+        needs_events=needs_events,
+    )
+
+
+def _removed_by_person(label: str, history: History) -> bool:
+    """True when the label's latest event is a removal by someone other than the bot."""
+    latest = None
+    for event in history.label_events:
+        if event.label == label:
+            latest = event
+    return latest is not None and latest.action == "remove" and latest.user != history.bot
+
+
+def _bot_notes(history: History) -> list[Note]:
+    return [n for n in history.notes if n.author == history.bot and not n.system]
+
+
+def _nudges_since_activity(history: History) -> tuple[int, date | None]:
+    """(nudges since the owner last did anything, date of the last nudge).
+
+    Activity is any note or system note (a ticked box, an edit) by someone
+    other than the bot; the bot's own notes and label changes never count."""
+    count = 0
+    last: date | None = None
+    for note in sorted(history.notes, key=lambda n: (n.created_at, n.id)):
+        match = NUDGE_RE.search(note.body) if note.author == history.bot else None
+        if match:
+            count += 1
+            last = date.fromisoformat(match[1])
+        elif note.author != history.bot:
+            count = 0
+    return count, last
+
+
+def _last_completion(history: History) -> str | None:
+    found = None
+    for note in _bot_notes(history):
+        match = DONE_RE.search(note.body)
+        if match:
+            found = match[1]
+    return found
+
+
+def decide(
+    env: Environment, team: Team, assessment: Assessment, history: History | None
+) -> Decision:
+    """The actions for one issue, given its assessment and (when needed) its history."""
+    history = history or History()
+    tracked = assessment.tracked
+    issue = tracked.issue
+    ref = IssueRef(iid=issue.iid)
+    add = tuple(
+        x
+        for x in assessment.want_labels
+        if x not in assessment.needs_events or not _removed_by_person(x, history)
+    )
+    drop = assessment.drop_labels
+    actions: list[Action] = []
+    if assessment.completing or assessment.reopened:
+        fp = fingerprint(assessment.checklist)
+        if _last_completion(history) == fp:
+            # We wrote this summary already and a person has since reopened the
+            # issue or taken the label off: leave it until the checklist changes.
+            return Decision()
+        close = _closes(env, tracked)
+        # summary, labels and close in one request (see actions.Comment)
+        actions.append(
+            Comment(
+                ref,
+                _summary(assessment, fp),
+                reason="complete",
+                add_labels=add,
+                remove_labels=drop,
+                close=close,
+            )
+        )
+        return Decision(tuple(actions))
+    if add or drop or assessment.due_date:
+        actions.append(
+            UpdateIssue(
+                ref,
+                add_labels=add,
+                remove_labels=drop,
+                due_date=assessment.due_date,
+                reason="overdue" if env.labels.overdue in add else assessment.progress,
+            )
+        )
+    if assessment.nudge_due:
+        count, last = _nudges_since_activity(history)
+        if last is None or (env.today - last).days >= env.config.nudges.cadence_days:
+            escalate = count >= env.config.nudges.escalate_after
+            actions.append(_nudge(env, team, assessment, escalate=escalate))
+    return Decision(tuple(actions))
+
+
+def _summary(assessment: Assessment, fp: str) -> str:
+    checklist = assessment.checklist
+    return (
+        f"All required items are done ({checklist.completed_count} of {checklist.count} "
+        "checklist items completed). Nice work: salesbot marked this issue complete.\n\n"
+        f"<!-- salesbot:complete fp={fp} -->"
+    )
+
+
+def _nudge(env: Environment, team: Team, assessment: Assessment, *, escalate: bool) -> Comment:
+    issue = assessment.tracked.issue
+    owners = list(issue.assignees)
+    lines = []
+    for section in assessment.overdue:
+        heading = (
+            f"**{neutralise(section.title)}** (due {section.due})"
+            if section.title
+            else (f"due {section.due}")
+        )
+        lines.append(f"Open required items, {heading}:")
+        lines.extend(f"- {neutralise(item.text)}" for item in section.open_required)
+    mentions = " ".join(f"@{o}" for o in owners) or "Owner"
+    body = [f"{mentions}: this issue is behind plan.", "", *lines]
+    if escalate:
+        managers = sorted(
+            {m.manager for o in owners if (m := team.member(o)) is not None and m.manager}
+        )
+        if managers:
+            body += [
+                "",
+                f"Escalating to {' '.join('@' + m for m in managers)} after "
+                f"{env.config.nudges.escalate_after} reminders without activity.",
+            ]
+    body += ["", f"<!-- salesbot:nudge date={env.today.isoformat()} -->"]
+    return Comment(IssueRef(iid=issue.iid), "\n".join(body), reason="nudge")
+
+
+def close_duplicates(duplicates: Sequence[Duplicate], env: Environment) -> list[Step]:
+    """Two runs at once can open one key twice: keep the oldest, close the rest."""
+    steps = []
+    for dup in duplicates:
+        if dup.extra.issue.is_open:
+            comment = Comment(
+                IssueRef(iid=dup.extra.issue.iid),
+                f"Duplicate of {dup.kept.issue.reference}: salesbot keeps the oldest issue "
+                "for each key.",
+                reason="duplicate",
+                add_labels=(env.labels.status("duplicate"),),
+                close=True,
+            )
+            steps.append(Step(dup.extra.marker.workflow, comment))
+    return steps
