@@ -75,7 +75,9 @@ class UpdateIssue:
         if self.state_event:
             parts.append(self.state_event)
         text = "; ".join(parts)
-        return f"{text} ({self.reason})" if self.reason else text
+        if self.reason:
+            return f"{text} ({self.reason})" if text else self.reason
+        return text
 
 
 @dataclass(frozen=True)

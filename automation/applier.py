@@ -20,7 +20,6 @@ from automation.actions import (
     Comment,
     CreateIssue,
     IssueRef,
-    LinkIssues,
     Plan,
     Step,
     UpdateIssue,
@@ -79,11 +78,7 @@ def verb(action: Action) -> str:
         return "closed"
     if isinstance(action, Comment) and action.reason.startswith("nudge"):
         return "nudged"
-    if isinstance(action, Comment):
-        return "commented"
-    if isinstance(action, LinkIssues):
-        return "linked"
-    return "updated"
+    return "updated"  # labels, due dates, links and other notes
 
 
 class Applier:

@@ -21,6 +21,8 @@ from automation.index import Index, build, track
 from automation.workflows import consults, handover, onboarding, sweep
 from automation.workflows.common import Environment
 
+SWEPT = frozenset({"handover", "onboarding", "give-back", "opportunity"})
+
 
 @dataclass(frozen=True)
 class Shard:
@@ -111,7 +113,9 @@ class Bot:
         steps: list[Step] = []
         for issue in self.issues(state="opened"):
             item = track(issue, bot)
-            if item is None or (shard and not shard.owns(*item.key)):
+            if item is None or item.marker.workflow not in SWEPT:
+                continue  # the dashboard is the bot's own page, not a checklist to sweep
+            if shard and not shard.owns(*item.key):
                 continue
             tracked.append(item)
         index = Index(tracked)

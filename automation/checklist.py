@@ -70,8 +70,10 @@ _PLAIN_TASK_ITEM = re.compile(
     r"( *)([-+*]|(\d{1,9})[.)])( {1,4})(?=\[)(?:\[(\s|[xX~])\]\s+(\S.*))?"
 )
 # The usual list item line for `_scan_plain`: spaces, marker, 1-4 spaces and
-# content whose first character starts no other block.
-_PLAIN_ITEM = re.compile(r"( *)([-+*]|(\d{1,9})[.)])( {1,4})([^\s>#`~<*+_=\d-].*)$")
+# a box with text, or content whose first character starts no other block.
+_PLAIN_ITEM = re.compile(
+    r"( *)([-+*]|(\d{1,9})[.)])( {1,4})(?:\[(\s|[xX~])\]\s+(\S.*)|[^\s>#`~<*+_=\d-].*)$"
+)
 _ITEM_START: Final = frozenset("-+*0123456789")
 _PLAIN_SPECIAL: Final = frozenset("#`~_=<>\t")
 # Only a line starting with one of these can open a block other than a paragraph.
@@ -653,7 +655,7 @@ def _scan_plain(lines: list[str]) -> tuple[_Found, list[tuple[str, int]]] | None
                     return None
                 para_open = False  # blank line
                 continue
-            leading, marker, ordinal, spaces, content = item.groups()
+            leading, marker, ordinal, spaces, mark, text = item.groups()
             indent = len(leading)
             matched = 0
             for width in widths:
@@ -704,8 +706,8 @@ def _scan_plain(lines: list[str]) -> tuple[_Found, list[tuple[str, int]]] | None
         del widths[matched:]
         widths.append(indent + len(marker) + len(spaces))
         para_open = True
-        if content[0] == "[" and (match := _BOX.match(content)) is not None:
-            box = (match.group(1), match.group(2))
+        if mark is not None:
+            box = (mark, text)
             box_line = number
     if box is not None:
         found.append((box[0], box[1], more, box_line, len(headings) - 1))
@@ -740,9 +742,10 @@ def progress_bar(fraction: float, width: int = 8) -> str:
     """`▓▓▓▓░░░░ 50%`. Rounds down, so 100% and a full bar mean really done."""
     if width < 1:
         raise InputError(f"progress bar width must be at least 1, got {width}")
-    fraction = min(max(fraction, 0.0), 1.0) if fraction == fraction else 0.0
-    filled = int(fraction * width)
-    return f"{'▓' * filled}{'░' * (width - filled)} {int(fraction * 100)}%"
+    fraction = min(max(fraction, 0.0), 1.0) if fraction == fraction else 0.0  # NaN -> 0
+    # The epsilon keeps 29/100 at 29% (0.29 * 100 is 28.999... in binary floats).
+    filled = int(fraction * width + 1e-9)
+    return f"{'▓' * filled}{'░' * (width - filled)} {int(fraction * 100 + 1e-9)}%"
 
 
 def to_json(checklist: Checklist) -> dict[str, object]:

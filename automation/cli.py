@@ -16,12 +16,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
-import click
 import typer
 import yaml
 from rich.console import Console
 
-from automation import __version__
+from automation import __version__, cli_reports
 from automation.errors import InputError, SalesbotError
 
 DEFAULT_CONFIG = Path("config/salesbot.yml")
@@ -106,6 +105,12 @@ def _parse_date(value: str | None, option: str) -> date | None:
         raise InputError(f"{option}: '{value}' is not a date (YYYY-MM-DD)") from None
 
 
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"salesbot {__version__}")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def _root(
     ctx: typer.Context,
@@ -125,16 +130,16 @@ def _root(
         str | None,
         typer.Option("--today", help="Act as if today were this date (YYYY-MM-DD)."),
     ] = None,
-    version: Annotated[bool, typer.Option("--version", help="Show the version.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", help="Show the version.", is_eager=True, callback=_version),
+    ] = False,
 ) -> None:
     """GitLab is the database: every run reads the bot's issues and is safe to repeat.
 
     Set GITLAB_URL (default: CI_SERVER_URL or https://gitlab.com) and GITLAB_TOKEN
     (a token with the api scope) to point salesbot at your GitLab.
     """
-    if version:
-        out.print(f"salesbot {__version__}")
-        raise typer.Exit(0)
     ctx.obj = State(config_path=config, project=project, today=_parse_date(today, "--today"))
 
 
@@ -463,16 +468,8 @@ def demo(
     run_demo(out, config_path=_state(ctx).config_path, serve=serve)
 
 
-def _register_extensions() -> None:
-    """Commands that live in their own modules register themselves here."""
-    try:
-        from automation import cli_reports
-    except ImportError:  # pragma: no cover - until the module lands
-        return
-    cli_reports.register(app, state=_state, out=out, err=err)
-
-
-_register_extensions()
+# dashboard, report and notify live in their own module
+cli_reports.register(app, state=_state, out=out, err=err)
 
 
 # -- entry points --------------------------------------------------------------
@@ -486,13 +483,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SalesbotError as exc:
         err.print(f"salesbot: error: {exc}", markup=False)
         return exc.exit_code
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return exc.exit_code
-    except click.exceptions.Abort:
+    except typer.Abort:
         err.print("salesbot: interrupted", markup=False)
         return 130
-    except click.ClickException as exc:
-        exc.show()
+    except typer.TyperException as exc:  # usage errors: unknown option, missing argument...
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err.print(f"salesbot: error: {exc.format_message()}", markup=False)
         return 1
     except KeyboardInterrupt:
         err.print("salesbot: interrupted", markup=False)

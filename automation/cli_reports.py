@@ -72,7 +72,8 @@ def register(
             for line in summary_lines(result.report):
                 out.print(line, markup=False)
             if issue is not None:
-                verb = "updated" if result.written else "unchanged"
+                created = result.prepared.dashboard is None
+                verb = ("created" if created else "updated") if result.written else "unchanged"
                 out.print(f"dashboard {issue.reference} {verb}\n  {issue.web_url}", markup=False)
         if result.report.failures:
             raise typer.Exit(2)
@@ -122,7 +123,7 @@ def register(
 
         Off when the variable is unset. A failing webhook only warns: the exit code is 0."""
         from automation import notify, report
-        from automation.dashboard import KEY, WORKFLOW, settings_for
+        from automation.dashboard import KEY, WORKFLOW
 
         webhook = notify.webhook_from_env(os.environ)
         if webhook is None and not dry_run:
@@ -134,11 +135,7 @@ def register(
         index = bot.index(state="all")
         snapshot = report.build(bot.env(today), bot.team, index, bot.api.settings.project)
         board = index.get(WORKFLOW, KEY)
-        message = notify.digest(
-            snapshot,
-            title=f"{settings_for(bot.config).title}: weekly digest",
-            dashboard_url=board.issue.web_url if board else None,
-        )
+        message = notify.digest(snapshot, dashboard_url=board.issue.web_url if board else None)
         if dry_run:
             out.print(message["text"], markup=False, highlight=False)
             return

@@ -238,6 +238,22 @@ class ConsultsConfig(_Model):
     close_below_threshold: Flag = True
 
 
+class DashboardConfig(_Model):
+    title: Text = Field("salesbot dashboard", description="Title of the dashboard issue.")
+    rollup_threshold: Annotated[WholeNumber, Field(ge=1)] = Field(
+        15, description="With more people than this, one section per manager."
+    )
+    extend_days: Annotated[WholeNumber, Field(ge=1)] = Field(
+        7, description="Days the dashboard's 'extend' action adds to a due date."
+    )
+    confidential: Flag = Field(
+        True, description="It names who is behind plan: Reporter access and up only."
+    )
+    max_rows: Annotated[WholeNumber, Field(ge=1)] = Field(
+        200, description="Rows per table (GitLab keeps at most 1 MB of description)."
+    )
+
+
 class Config(_Model):
     """config/salesbot.yml"""
 
@@ -252,6 +268,7 @@ class Config(_Model):
     workflows: WorkflowsConfig
     thresholds: dict[Segment, Thresholds] = Field(description="Per segment.")
     consults: ConsultsConfig = ConsultsConfig()
+    dashboard: DashboardConfig = DashboardConfig()
 
     @property
     def tz(self) -> ZoneInfo:

@@ -41,7 +41,7 @@ from automation.api import GitLabApi, Issue, Note, User
 from automation.applier import Applier, Outcome, Report
 from automation.bot import Bot
 from automation.checklist import parse
-from automation.config import Config
+from automation.config import Config, DashboardConfig
 from automation.errors import SalesbotError
 from automation.index import Tracked
 from automation.marker import Marker
@@ -68,30 +68,12 @@ _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _DONE = re.compile(r"<!-- salesbot:dashboard-action kind=(\w+) tick=(\d+) -->")
 
 
-@dataclass(frozen=True)
-class DashboardSettings:
-    """`dashboard:` in config/salesbot.yml."""
-
-    title: str = "salesbot dashboard"
-    # more people than this (owners of open issues): one section per manager
-    rollup_threshold: int = 15
-    extend_days: int = 7
-    # it names who is behind plan: project members with Reporter access and up only
-    confidential: bool = True
+# `dashboard:` in config/salesbot.yml, declared once in automation.config
+DashboardSettings = DashboardConfig
 
 
 def settings_for(config: Config) -> DashboardSettings:
-    """The config's `dashboard` section when it has one, else the defaults."""
-    section: Any = getattr(config, "dashboard", None)
-    if section is None:
-        return DashboardSettings()
-    defaults = DashboardSettings()
-    return DashboardSettings(
-        title=getattr(section, "title", defaults.title),
-        rollup_threshold=getattr(section, "rollup_threshold", defaults.rollup_threshold),
-        extend_days=getattr(section, "extend_days", defaults.extend_days),
-        confidential=getattr(section, "confidential", defaults.confidential),
-    )
+    return config.dashboard
 
 
 # -- rendering ------------------------------------------------------------------
@@ -110,19 +92,26 @@ def _box(kind: Kind, iid: int, text: str, pending: frozenset[str]) -> str:
 def action_lines(
     rows: Sequence[Row], *, today: date, settings: DashboardSettings, pending: frozenset[str]
 ) -> list[str]:
-    """The checkboxes under one table. Their text holds no untrusted text and
-    no dates, so it stays the same while a tick waits for the next run."""
+    """The checkboxes under one table: extend for issues overdue or due soon,
+    waive for overdue ones, reassign for handovers, and any box still waiting
+    to be carried out. Their text holds no untrusted text and no dates, so it
+    stays the same while a tick waits for the next run."""
     soon = today + timedelta(days=settings.extend_days)
+    span = "a week" if settings.extend_days == 7 else f"{settings.extend_days} days"
     boxes: list[str] = []
     for row in rows:
-        if row.overdue or (row.due is not None and row.due <= soon):
-            days = settings.extend_days
-            span = "a week" if days == 7 else f"{days} days"
-            boxes.append(_box("extend", row.iid, f"Extend #{row.iid} by {span}", pending))
-        if row.overdue:
-            boxes.append(_box("waive", row.iid, f"Waive the next nudge on #{row.iid}", pending))
-        if row.workflow == "handover":
-            boxes.append(_box("reassign", row.iid, f"Reassign handover #{row.iid} to me", pending))
+        offered: list[tuple[Kind, bool, str]] = [
+            (
+                "extend",
+                row.overdue or (row.due is not None and row.due <= soon),
+                f"Extend #{row.iid} by {span}",
+            ),
+            ("waive", row.overdue, f"Waive the next nudge on #{row.iid}"),
+            ("reassign", row.workflow == "handover", f"Reassign handover #{row.iid} to me"),
+        ]
+        for kind, wanted, text in offered:
+            if wanted or action_key(kind, row.iid) in pending:
+                boxes.append(_box(kind, row.iid, text, pending))
     if not boxes:
         return []
     return [
@@ -139,6 +128,7 @@ def render(snapshot: Snapshot, settings: DashboardSettings, pending: Iterable[st
     body = render_markdown(
         snapshot,
         rollup_threshold=settings.rollup_threshold,
+        max_rows=settings.max_rows,
         actions=lambda rows: action_lines(
             rows, today=snapshot.today, settings=settings, pending=waiting
         ),
@@ -365,6 +355,13 @@ def _create(body: str, settings: DashboardSettings, labels: tuple[str, ...]) -> 
     )
 
 
+def _write_record(prepared: Prepared, snapshot: Snapshot) -> Action:
+    if prepared.dashboard is None:
+        body = render(snapshot, prepared.settings)
+        return _create(body, prepared.settings, (prepared.bot_label,))
+    return _refresh_record(prepared.dashboard)
+
+
 def _refresh_record(dashboard: Issue) -> UpdateIssue:
     return UpdateIssue(IssueRef(iid=dashboard.iid), reason="dashboard refreshed")
 
@@ -423,6 +420,7 @@ def prepare(bot: Bot, today: date, settings: DashboardSettings | None = None) ->
 class Result:
     prepared: Prepared
     report: Report = field(default_factory=Report)
+    done: set[str] = field(default_factory=set)  # action keys to untick
     dashboard: Issue | None = None
     written: bool = False
     notes: list[str] = field(default_factory=list)
@@ -467,22 +465,36 @@ def _carry_out(api: GitLabApi, job: Job, report: Report) -> bool:
     return effect_done
 
 
-def apply(bot: Bot, prepared: Prepared) -> Result:
-    """Carry out the ticked actions, then write the dashboard if its content changed."""
-    result = Result(prepared, notes=list(prepared.notes))
-    done = set(prepared.handled)
+def carry_out(bot: Bot, prepared: Prepared) -> Result:
+    """Carry out the ticked actions; the dashboard itself is not written yet."""
+    result = Result(prepared, done=set(prepared.handled), notes=list(prepared.notes))
     for job in prepared.jobs:
         if _carry_out(bot.api, job, result.report):
-            done.add(job.request.key)
+            result.done.add(job.request.key)
+    return result
+
+
+def write(bot: Bot, result: Result) -> None:
+    """Create the dashboard, or rewrite it if its content changed, unticking
+    the boxes carried out and keeping every other tick. A GitLab error is
+    recorded in `result.report`, not raised: the next run writes it."""
+    prepared = result.prepared
     snapshot = prepared.snapshot
-    if prepared.jobs:  # the actions changed due dates and assignees: show the new state
-        snapshot = build(
-            bot.env(prepared.today),
-            bot.team,
-            bot.index(state="all"),
-            bot.api.settings.project,
-        )
-    _write(bot, prepared, snapshot, frozenset(done), result)
+    try:
+        if prepared.jobs:  # the actions changed due dates and assignees: show the new state
+            env = bot.env(prepared.today)
+            index = bot.index(state="all")
+            snapshot = build(env, bot.team, index, bot.api.settings.project)
+        _write(bot, prepared, snapshot, frozenset(result.done), result)
+    except SalesbotError as exc:
+        step = Step(WORKFLOW, _write_record(prepared, snapshot))
+        result.report.outcomes.append(Outcome(step, error=str(exc)))
+
+
+def apply(bot: Bot, prepared: Prepared) -> Result:
+    """Carry out the ticked actions, then write the dashboard if its content changed."""
+    result = carry_out(bot, prepared)
+    write(bot, result)
     return result
 
 
@@ -499,11 +511,7 @@ def _write(
         result.dashboard = sub.created[0] if sub.created else None
         result.written = bool(sub.created)
         return
-    try:
-        _rewrite(bot.api, dashboard, snapshot, settings, done, result)
-    except SalesbotError as exc:
-        step = Step(WORKFLOW, _refresh_record(dashboard))
-        result.report.outcomes.append(Outcome(step, error=str(exc)))
+    _rewrite(bot.api, dashboard, snapshot, settings, done, result)
 
 
 def _rewrite(

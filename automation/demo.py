@@ -41,7 +41,7 @@ DILIGENT_SHARE = 0.6
 class DemoWorld:
     sandbox: Sandbox
     bot: Bot
-    config_path: Path
+    export: Path  # the CRM export the run reads, rewritten as the days pass
     team: Team
 
 
@@ -56,8 +56,10 @@ def demo_team(team: Team, day0: date = DAY0) -> Team:
     return team.model_copy(update={"members": members})
 
 
-def opportunities(team: Team, day0: date) -> list[dict[str, str]]:
-    """Twenty opportunities across segments: some over a threshold, some not."""
+def opportunities(team: Team, day0: date, offset: int = 0) -> list[dict[str, str]]:
+    """Twenty opportunities across segments: some over a threshold, some not. From
+    day 35 the CRM has moved on: one LDR grew into a consult, one deal closed won,
+    one shrank below its threshold."""
     sellers = [m for m in team.active_members() if m.manager] or list(team.active_members())
     amounts = [4_000, 6_500, 12_000, 25_000, 8_000, 55_000, 15_000, 3_000, 30_000, 9_500]
     rows = []
@@ -78,6 +80,10 @@ def opportunities(team: Team, day0: date) -> list[dict[str, str]]:
                 "stage": "3-Technical Evaluation",
             }
         )
+    if offset >= 35:
+        rows[1]["iacv"] = "26000"  # the LDR grows into a consult
+        rows[2]["stage"] = "Closed Won"
+        rows[3]["iacv"] = "2000"  # shrinks below every threshold
     return rows
 
 
@@ -146,11 +152,11 @@ def build_world(config_path: Path, workdir: Path, sandbox: Sandbox) -> DemoWorld
         if api.find_user(member.username) is None:
             sandbox.add_user(member.username, member.name)
     export = workdir / "opportunities.csv"
-    write_csv(export, opportunities(team, DAY0))
+    write_csv(export, opportunities(team, DAY0, 0))
     config = config.model_copy(
         update={"consults": config.consults.model_copy(update={"opportunities": str(export)})}
     )
-    return DemoWorld(sandbox, Bot(api=api, config=config, team=team), config_path, team)
+    return DemoWorld(sandbox, Bot(api=api, config=config, team=team), export, team)
 
 
 def handovers(team: Team) -> list[handover.Handover]:
@@ -195,6 +201,8 @@ def final_table(bot: Bot) -> Table:
 
 def run_demo(console: Console, *, config_path: Path, serve: bool = False) -> None:
     started = time.monotonic()
+    if not console.is_terminal:
+        console.width = max(console.width, 150)
     with tempfile.TemporaryDirectory(prefix="salesbot-demo-") as tmp, Sandbox() as sandbox:
         console.print(f"GitLab sandbox running at {sandbox.url}", markup=False)
         world = build_world(config_path, Path(tmp), sandbox)
@@ -203,6 +211,13 @@ def run_demo(console: Console, *, config_path: Path, serve: bool = False) -> Non
             today = DAY0 + timedelta(days=offset)
             sandbox.set_time(datetime.combine(today, clock(9, 0), tzinfo=UTC))
             console.rule(f"Day {offset}: {today:%a %d %b %Y}")
+            write_csv(world.export, opportunities(world.team, DAY0, offset))
+            if offset == 35:
+                console.print(
+                    "  CRM: Expansion 2 grew to $26,000, Expansion 3 closed won, "
+                    "Expansion 4 shrank to $2,000",
+                    markup=False,
+                )
             if offset == 0:
                 report = bot.apply(bot.plan_handovers(handovers(world.team), today))
                 console.print(

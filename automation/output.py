@@ -15,7 +15,7 @@ from rich.table import Table
 from automation.actions import CreateIssue, Plan
 from automation.applier import Report, verb
 
-SUMMARY_WORDS = ("opened", "updated", "nudged", "commented", "linked", "closed", "failed")
+SUMMARY_WORDS = ("opened", "updated", "nudged", "closed", "failed")
 
 
 def plan_table(plan: Plan, title: str = "Plan") -> Table:

@@ -56,10 +56,14 @@ JSON, version 1 (dates are `YYYY-MM-DD`, fractions are 0.0 to 1.0 rounded to
         }
       ],
       "give_back": {
-        "projects": 4, "complete": 1,
-        "adoption": 0.25,                   # complete / projects; 0.0 when none
-        "issues": [                         # open and closed, shaped like "issues";
-          {..., "state": "opened"}          # closed ones have status "complete"
+        "projects": 4,                      # open and closed
+        "complete": 1,
+        "adopted": 1,                       # "adopted by 70% of the team" ticked
+        "used_monthly": 1,                  # "used at least once a month" ticked
+        "adoption": 0.25,                   # adopted / projects; 0.0 when none
+        "issues": [                         # shaped like "issues", plus:
+          {..., "state": "opened",          # or "closed" (status is then "complete")
+           "adopted": false, "used_monthly": false}
         ]
       }
     }
@@ -74,10 +78,10 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from automation.checklist import parse, progress_bar
+from automation.checklist import Checklist, parse, progress_bar
 from automation.config import Config, Team
 from automation.index import Index, Tracked
-from automation.neutralise import neutralise
+from automation.neutralise import Context, neutralise
 from automation.workflows import onboarding, sweep
 from automation.workflows.common import Environment
 
@@ -97,6 +101,9 @@ TITLES = {
 
 Status = Literal["overdue", "not-started", "in-progress", "complete", "left"]
 PhaseState = Literal["done", "overdue", "active", "upcoming"]
+# The Give Back template's adoption items (templates/give-back.md.j2).
+ADOPTED_KEY = "give-back.adopted-70"
+USED_MONTHLY_KEY = "give-back.used-monthly"
 STATUS_TEXT: dict[str, str] = {
     "overdue": "overdue",
     "not-started": "not started",
@@ -134,6 +141,9 @@ class Row:
     due: date | None
     status: Status
     is_open: bool = True
+    # Give Back only: the template's adoption boxes are ticked
+    adopted: bool = False
+    used_monthly: bool = False
 
     @property
     def overdue(self) -> bool:
@@ -271,13 +281,13 @@ def build(env: Environment, team: Team, index: Index, project: str) -> Snapshot:
     cohort: list[Hire] = []
     for tracked in index.of(*WORKFLOWS):
         if not tracked.issue.is_open:
-            closed_rows.append(_closed_row(env, team, tracked))
+            closed_rows.append(_closed_row(team, tracked))
             continue
         assessment = sweep.assess(env, tracked)
         row = _row(env, team, assessment)
         open_rows.append(row)
         if tracked.marker.workflow == onboarding.ONBOARDING:
-            cohort.append(_hire(env, row, assessment))
+            cohort.append(_hire(row, assessment, env.today))
     order = {w: n for n, w in enumerate(WORKFLOWS)}
     open_rows.sort(key=lambda r: (order[r.workflow], *_urgency(r)))
     closed_rows.sort(key=lambda r: (order[r.workflow], r.due or date.max, r.iid))
@@ -317,6 +327,10 @@ def _phase(config: Config, assessment: sweep.Assessment) -> tuple[str, date | No
         if current is None:
             return "done", tracked.issue.due_date
         return current.title, current.due
+    if tracked.marker.workflow == onboarding.GIVE_BACK:
+        # the template's sections are the project's stages: Problem, Proposal, Adoption...
+        part = next((s for s in assessment.checklist.sections if not s.is_complete), None)
+        return (part.title if part else "done"), tracked.issue.due_date
     if tracked.marker.workflow == "opportunity":
         labels = set(tracked.issue.labels)
         ldr = bool(set(config.workflows.ldr.labels) & labels) and not bool(
@@ -336,12 +350,18 @@ def _status(env: Environment, assessment: sweep.Assessment) -> Status:
     return assessment.progress
 
 
-def _row(env: Environment, team: Team, assessment: sweep.Assessment) -> Row:
-    tracked = assessment.tracked
+def _row_of(
+    team: Team,
+    tracked: Tracked,
+    checklist: Checklist,
+    *,
+    phase: str,
+    due: date | None,
+    status: Status,
+) -> Row:
     issue = tracked.issue
     owner, manager = _people(team, tracked)
-    phase, due = _phase(env.config, assessment)
-    checklist = assessment.checklist
+    adopted, used = (checklist.item(k) for k in (ADOPTED_KEY, USED_MONTHLY_KEY))
     return Row(
         workflow=tracked.marker.workflow,
         key=tracked.marker.key,
@@ -356,52 +376,46 @@ def _row(env: Environment, team: Team, assessment: sweep.Assessment) -> Row:
         done=checklist.completed_count,
         count=checklist.count,
         due=due,
-        status=_status(env, assessment),
+        status=status,
+        is_open=issue.is_open,
+        adopted=bool(adopted and adopted.checked),
+        used_monthly=bool(used and used.checked),
     )
 
 
-def _closed_row(env: Environment, team: Team, tracked: Tracked) -> Row:
-    issue = tracked.issue
-    owner, manager = _people(team, tracked)
-    checklist = parse(issue.description)
-    return Row(
-        workflow=tracked.marker.workflow,
-        key=tracked.marker.key,
-        iid=issue.iid,
-        reference=issue.reference,
-        title=issue.title,
-        url=issue.web_url,
-        owner=owner,
-        manager=manager,
-        phase="",
-        progress=checklist.progress,
-        done=checklist.completed_count,
-        count=checklist.count,
-        due=issue.due_date,
-        status="complete",
-        is_open=False,
+def _row(env: Environment, team: Team, assessment: sweep.Assessment) -> Row:
+    phase, due = _phase(env.config, assessment)
+    status = _status(env, assessment)
+    return _row_of(
+        team, assessment.tracked, assessment.checklist, phase=phase, due=due, status=status
     )
 
 
-def _hire(env: Environment, row: Row, assessment: sweep.Assessment) -> Hire:
+def _closed_row(team: Team, tracked: Tracked) -> Row:
+    checklist = parse(tracked.issue.description)
+    due = tracked.issue.due_date
+    return _row_of(team, tracked, checklist, phase="", due=due, status="complete")
+
+
+def _hire(row: Row, assessment: sweep.Assessment, today: date) -> Hire:
+    """The plan's phases back to back from the start date: done, overdue,
+    active (today falls in it) or upcoming."""
     start = onboarding.start_of(assessment.tracked.marker.key)
     bars = []
     begin = start
-    current_seen = False
     for section in assessment.sections:
-        due = section.due or begin
+        due = max(section.due or begin, begin)
         state: PhaseState
         if section.complete:
             state = "done"
         elif section in assessment.overdue:
             state = "overdue"
-        elif not current_seen:
+        elif begin <= today <= due:
             state = "active"
         else:
             state = "upcoming"
-        current_seen = current_seen or not section.complete
-        bars.append(PhaseBar(section.title, begin, max(due, begin), state))
-        begin = max(due, begin)
+        bars.append(PhaseBar(section.title, begin, due, state))
+        begin = due
     return Hire(row=row, start=start, phases=tuple(bars))
 
 
@@ -415,12 +429,12 @@ def cell(value: object) -> str:
     return neutralise(str(value), "table")
 
 
-def _who(person: Person | None) -> str:
+def _who(person: Person | None, context: Context = "table") -> str:
     if person is None:
         return "—"
     if person.name == person.username:
-        return cell(person.username)
-    return f"{cell(person.name)} ({cell(person.username)})"
+        return neutralise(person.username, context)
+    return f"{neutralise(person.name, context)} ({neutralise(person.username, context)})"
 
 
 def _issue_cell(row: Row) -> str:
@@ -487,44 +501,72 @@ def gantt(cohort: Sequence[Hire]) -> list[str]:
     }
     for hire in cohort:
         who = hire.row.owner.name if hire.row.owner else hire.row.key
-        lines.append(f"    section {_mermaid_text(who)} (#{hire.row.iid})")
+        lines.append(f"    section {_mermaid_text(who)}")
         for bar in hire.phases:
             lines.append(f"    {_mermaid_text(bar.title)} :{tags[bar.state]}{bar.start}, {bar.due}")
     lines.append("```")
     return lines
 
 
-def give_back_table(rows: Sequence[Row]) -> list[str]:
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def adoption_line(rows: Sequence[Row]) -> str:
     done = sum(1 for r in rows if r.status == "complete")
-    share = done / len(rows) if rows else 0.0
+    adopted = sum(1 for r in rows if r.adopted)
+    used = sum(1 for r in rows if r.used_monthly)
+    share = adopted / len(rows) if rows else 0.0
+    return (
+        f"{len(rows)} Give Back project(s): {done} complete, {adopted} adopted by at least 70% "
+        f"of the team ({int(share * 100)}%), {used} used at least once a month."
+    )
+
+
+def give_back_table(rows: Sequence[Row]) -> list[str]:
+    """Every Give Back project with the template's adoption boxes as columns."""
     lines = [
-        f"Adoption: {done} of {len(rows)} Give Back project(s) complete ({int(share * 100)}%).",
+        adoption_line(rows),
         "",
-        "| Hire | Manager | Project | Progress | Due | Status |",
-        "|---|---|---|---|---|---|",
+        "| Project | Hire | Manager | Stage | Progress | Adopted by 70% | Used monthly "
+        "| Due | Status |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         status = _status_cell(row) if row.is_open else "complete (closed)"
         lines.append(
-            f"| {_who(row.owner)} | {_who(row.manager)} | {_issue_cell(row)} "
-            f"| {_progress(row)} | {row.due or '—'} | {status} |"
+            f"| {_issue_cell(row)} | {_who(row.owner)} | {_who(row.manager)} "
+            f"| {cell(row.phase) or '—'} | {_progress(row)} | {_yes(row.adopted)} "
+            f"| {_yes(row.used_monthly)} | {row.due or '—'} | {status} |"
         )
     return lines
 
 
-def _workflow_blocks(snapshot: Snapshot, level: str, actions: ActionLines | None) -> list[str]:
+def _capped(rows: Sequence[Row], max_rows: int | None) -> tuple[Sequence[Row], list[str]]:
+    """At most `max_rows` rows (the most urgent come first), and a line saying
+    how many were left out: an issue description holds at most 1 MB."""
+    if max_rows is None or len(rows) <= max_rows:
+        return rows, []
+    left = len(rows) - max_rows
+    return rows[:max_rows], ["", f"…and {left} more, in the report (`salesbot report`)."]
+
+
+def _workflow_blocks(
+    snapshot: Snapshot, level: str, actions: ActionLines | None, max_rows: int | None
+) -> list[str]:
     lines: list[str] = []
     for totals in snapshot.totals():
         workflow = totals.workflow
-        rows = snapshot.of(workflow)
+        rows, more = _capped(snapshot.of(workflow), max_rows)
         if workflow == "give-back":
-            every = snapshot.give_back
+            every, more = _capped(snapshot.give_back, max_rows)
             if not every:
                 continue
-            lines += ["", f"{level} Give Back adoption", "", *give_back_table(every)]
+            lines += ["", f"{level} Give Back adoption", "", *give_back_table(every), *more]
+            rows = [r for r in every if r.is_open]
         elif rows:
             counts = f"{totals.open} open, {totals.overdue} overdue"
-            lines += ["", f"{level} {totals.title} ({counts})", "", *issue_table(rows)]
+            lines += ["", f"{level} {totals.title} ({counts})", "", *issue_table(rows), *more]
         else:
             continue
         if actions is not None and rows:
@@ -532,7 +574,8 @@ def _workflow_blocks(snapshot: Snapshot, level: str, actions: ActionLines | None
             if extra:
                 lines += ["", *extra]
         if workflow == "onboarding" and snapshot.cohort:
-            lines += ["", *gantt(snapshot.cohort)]
+            shown = {r.iid for r in rows}
+            lines += ["", *gantt([h for h in snapshot.cohort if h.row.iid in shown])]
     return lines
 
 
@@ -542,24 +585,26 @@ def render_markdown(
     rollup_threshold: int,
     title: str | None = None,
     actions: ActionLines | None = None,
+    max_rows: int | None = None,
 ) -> str:
     """Summary, then one section per workflow (overdue first), the onboarding
     cohort as a gantt chart and Give Back adoption as a table. With more than
     `rollup_threshold` people, one section per manager with only their people.
-    `actions` adds lines (the dashboard's checkboxes) under each workflow's table."""
-    lines: list[str] = [f"# {cell(title)}", ""] if title else []
+    `actions` adds lines (the dashboard's checkboxes) under each workflow's
+    table; `max_rows` caps each table."""
+    lines: list[str] = [f"# {neutralise(title, 'heading')}", ""] if title else []
     lines += ["## Summary", "", *summary_table(snapshot)]
     if not snapshot.rows and not snapshot.give_back:
         lines += ["", "No open salesbot issues."]
     elif len(snapshot.people) > rollup_threshold:
         for manager in snapshot.managers():
             part = snapshot.for_manager(manager)
-            heading = f"Team of {_who(manager)}" if manager else "People without a manager"
+            heading = f"Team of {_who(manager, 'heading')}" if manager else "No manager"
             people = len(part.people)
             lines += ["", f"## {heading} ({people} {'person' if people == 1 else 'people'})"]
-            lines += _workflow_blocks(part, "###", actions)
+            lines += _workflow_blocks(part, "###", actions, max_rows)
     else:
-        lines += _workflow_blocks(snapshot, "##", actions)
+        lines += _workflow_blocks(snapshot, "##", actions, max_rows)
     return "\n".join(lines) + "\n"
 
 
@@ -579,6 +624,7 @@ def to_json(snapshot: Snapshot) -> dict[str, Any]:
     """The documented, versioned shape (see the module docstring)."""
     projects = snapshot.give_back
     done = sum(1 for r in projects if r.status == "complete")
+    adopted = sum(1 for r in projects if r.adopted)
     return {
         "version": REPORT_VERSION,
         "date": snapshot.today.isoformat(),
@@ -598,9 +644,17 @@ def to_json(snapshot: Snapshot) -> dict[str, Any]:
         "give_back": {
             "projects": len(projects),
             "complete": done,
-            "adoption": round(done / len(projects), 4) if projects else 0.0,
+            "adopted": adopted,
+            "used_monthly": sum(1 for r in projects if r.used_monthly),
+            "adoption": round(adopted / len(projects), 4) if projects else 0.0,
             "issues": [
-                {**r.to_json(), "state": "opened" if r.is_open else "closed"} for r in projects
+                {
+                    **r.to_json(),
+                    "state": "opened" if r.is_open else "closed",
+                    "adopted": r.adopted,
+                    "used_monthly": r.used_monthly,
+                }
+                for r in projects
             ],
         },
     }
@@ -620,7 +674,8 @@ th{background:#f0f0f0;font-weight:600}td.num,th.num{text-align:right}
 .bar{display:inline-block;width:120px;height:10px;background:#e6e6e6;border-radius:5px;
 overflow:hidden;vertical-align:middle;margin-right:6px}
 .bar>span{display:block;height:100%;background:#1f75cb}
-.overdue{color:#c91c00;font-weight:600}.complete{color:#108548}
+td.overdue{color:#c91c00;font-weight:600}tr.overdue{background:#fff4f2}
+td.complete{color:#108548}
 .phase{display:inline-block;padding:2px 8px;border-radius:4px;margin:1px;font-size:13px}
 .phase.done{background:#c3e6cd}.phase.overdue{background:#fdd4cd}
 .phase.active{background:#cbe2f9}.phase.upcoming{background:#ececef}
@@ -664,6 +719,29 @@ def _rows_html(rows: Iterable[Row]) -> list[str]:
             f"<td>{_who_html(row.owner)}</td><td>{_who_html(row.manager)}</td>"
             f"<td>{_e(row.phase) or '—'}</td>"
             f"<td>{_bar_html(row.progress)} <small>{row.done}/{row.count}</small></td>"
+            f'<td>{row.due or "—"}</td><td class="{_e(row.status)}">{_e(status)}</td></tr>'
+        )
+    out.append("</tbody></table>")
+    return out
+
+
+def _give_back_html(rows: Sequence[Row]) -> list[str]:
+    adopted = sum(1 for r in rows if r.adopted)
+    out = [
+        f'<p class="adoption">{_e(adoption_line(rows))}</p>',
+        f"<p>Adopted by at least 70% of the team: {_bar_html(adopted / len(rows))}</p>",
+        "<table><thead><tr><th>Project</th><th>Hire</th><th>Manager</th><th>Stage</th>"
+        "<th>Progress</th><th>Adopted by 70%</th><th>Used monthly</th><th>Due</th>"
+        "<th>Status</th></tr></thead><tbody>",
+    ]
+    for row in rows:
+        status = STATUS_TEXT[row.status] if row.is_open else "complete (closed)"
+        out.append(
+            f'<tr class="{_e(row.status)}"><td>{_issue_html(row)}</td>'
+            f"<td>{_who_html(row.owner)}</td><td>{_who_html(row.manager)}</td>"
+            f"<td>{_e(row.phase) or '—'}</td>"
+            f"<td>{_bar_html(row.progress)} <small>{row.done}/{row.count}</small></td>"
+            f"<td>{_yes(row.adopted)}</td><td>{_yes(row.used_monthly)}</td>"
             f'<td>{row.due or "—"}</td><td class="{_e(row.status)}">{_e(status)}</td></tr>'
         )
     out.append("</tbody></table>")
@@ -727,12 +805,10 @@ def render_html(snapshot: Snapshot, *, title: str = "salesbot report") -> str:
         heading = "Give Back adoption" if t.workflow == "give-back" else t.title
         body.append(f'<section id="{_e(t.workflow)}"><h2>{_e(heading)}</h2>')
         if t.workflow == "give-back":
-            done = sum(1 for r in rows if r.status == "complete")
-            body.append(
-                f'<p class="adoption">{done} of {len(rows)} project(s) complete '
-                f"{_bar_html(done / len(rows))}</p>"
-            )
-        body += [*_rows_html(rows), "</section>"]
+            body += _give_back_html(rows)
+        else:
+            body += _rows_html(rows)
+        body.append("</section>")
         if t.workflow == "onboarding" and snapshot.cohort:
             body += _cohort_html(snapshot.cohort)
     body.append("</main></body></html>")

@@ -9,10 +9,11 @@ from pathlib import Path
 from automation.actions import Plan
 from automation.applier import Report
 from automation.bot import Bot
+from automation.dashboard import refresh_dashboard
 from automation.workflows import consults
 from automation.workflows.common import label_set
 
-WORKFLOWS = ("onboarding", "give-back", "opportunity", "handover")
+WORKFLOWS = ("onboarding", "give-back", "opportunity", "handover", "dashboard")
 
 
 @dataclass
@@ -30,7 +31,7 @@ def opportunities_file(bot: Bot, config_path: Path) -> Path | None:
 
 
 def run(bot: Bot, today: date, *, config_path: Path, dry_run: bool = False) -> RunResult:
-    """Onboard sync, consults sync (when an export is configured), then sweep.
+    """Onboard sync, consults sync (when an export is configured), sweep, dashboard.
 
     Inputs are read and validated before anything is written, so a bad CSV
     stops the run with nothing half-done."""
@@ -52,4 +53,8 @@ def run(bot: Bot, today: date, *, config_path: Path, dry_run: bool = False) -> R
     result.plan = result.plan + sweep
     if not dry_run:
         result.report.extend(bot.apply(sweep))
+    # last, so the dashboard shows what this run did
+    dashboard = refresh_dashboard(bot, today, dry_run=dry_run)
+    if dashboard is not None:
+        result.report.extend(dashboard)
     return result

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from automation.errors import InputError
 from automation.workflows.consults import closes_soon, parse_csv
-from datetime import date
 
 HEADER = "id,name,account,owner,segment,iacv,amount,close_date,stage\n"
 

@@ -18,7 +18,7 @@ TODAY = date(2026, 11, 27)
 def opp(
     iacv: int,
     *,
-    segment: Segment = Segment("SMB"),
+    segment: Segment = Segment.SMB,
     close: str = "2026-12-15",
     stage: str = "3-Technical Evaluation",
     oid: str = "0061",
@@ -99,7 +99,7 @@ def test_a_closed_won_deal_gets_a_note_a_label_and_is_closed_once() -> None:
 
 
 def test_onboarding_opens_a_plan_and_a_linked_give_back_for_commercial_hires() -> None:
-    config, team = shipped()
+    _config, team = shipped()
     hire = next(m for m in team.active_members() if str(m.department) == "Commercial")
     start = TODAY
     team = team.model_copy(update={"members": [hire.model_copy(update={"start_date": start})]})
@@ -225,7 +225,7 @@ def test_sweep_nudges_at_most_once_per_cadence_and_escalates() -> None:
 
 
 def test_sweep_never_nudges_on_quiet_days() -> None:
-    config, team = shipped()
+    config, _team = shipped()
     saturday = date(2026, 11, 7)
     assert "saturday" in [d.lower() for d in config.nudges.quiet_days]
     tracked = index_of(

@@ -47,17 +47,75 @@ _ALIASES: dict[str, str] = {
     "unlock": "unlock",
 }
 # Commands GitLab knows (and so strips) that the sandbox does not carry out.
-_STRIPPED_ONLY = (
-    "milestone remove_milestone estimate estimate_time remove_estimate remove_time_estimate "
-    "spend spent spend_time remove_time_spent todo done subscribe unsubscribe award react "
-    "copy_metadata duplicate move clone create_merge_request relate unrelate blocks blocked_by "
-    "weight clear_weight epic remove_epic iteration remove_iteration health_status "
-    "clear_health_status promote promote_to_incident zoom remove_zoom severity type page "
-    "add_contacts remove_contacts timeline invite_email remove_email convert_to_ticket "
-    "set_parent remove_parent add_child remove_child board_move merge draft ready approve "
-    "unapprove rebase target_branch assign_reviewer request_review reviewer unassign_reviewer "
-    "remove_reviewer submit_review reassign reassign_reviewer status"
-).split()
+_STRIPPED_ONLY = [
+    "milestone",
+    "remove_milestone",
+    "estimate",
+    "estimate_time",
+    "remove_estimate",
+    "remove_time_estimate",
+    "spend",
+    "spent",
+    "spend_time",
+    "remove_time_spent",
+    "todo",
+    "done",
+    "subscribe",
+    "unsubscribe",
+    "award",
+    "react",
+    "copy_metadata",
+    "duplicate",
+    "move",
+    "clone",
+    "create_merge_request",
+    "relate",
+    "unrelate",
+    "blocks",
+    "blocked_by",
+    "weight",
+    "clear_weight",
+    "epic",
+    "remove_epic",
+    "iteration",
+    "remove_iteration",
+    "health_status",
+    "clear_health_status",
+    "promote",
+    "promote_to_incident",
+    "zoom",
+    "remove_zoom",
+    "severity",
+    "type",
+    "page",
+    "add_contacts",
+    "remove_contacts",
+    "timeline",
+    "invite_email",
+    "remove_email",
+    "convert_to_ticket",
+    "set_parent",
+    "remove_parent",
+    "add_child",
+    "remove_child",
+    "board_move",
+    "merge",
+    "draft",
+    "ready",
+    "approve",
+    "unapprove",
+    "rebase",
+    "target_branch",
+    "assign_reviewer",
+    "request_review",
+    "reviewer",
+    "unassign_reviewer",
+    "remove_reviewer",
+    "submit_review",
+    "reassign",
+    "reassign_reviewer",
+    "status",
+]
 _SUBSTITUTIONS = {"shrug": "¯\\＿(ツ)＿/¯", "tableflip": "(╯°□°)╯︵ ┻━┻"}
 
 _NAMES = sorted({*_ALIASES, *_STRIPPED_ONLY}, key=len, reverse=True)
@@ -71,9 +129,7 @@ def _command_regex(names: list[str]) -> re.Pattern[str]:
         r"|(?P<quote>^>>>.+?\n>>>$)"
     )
     command = r"^/(?P<cmd>" + "|".join(map(re.escape, names)) + r")(?: (?P<arg>[^\n]*))?(?:\s*\n|$)"
-    return re.compile(
-        f"{skipped}|(?:{command})", re.MULTILINE | re.DOTALL | re.IGNORECASE
-    )
+    return re.compile(f"{skipped}|(?:{command})", re.MULTILINE | re.DOTALL | re.IGNORECASE)
 
 
 _COMMANDS = _command_regex(_NAMES)

@@ -6,7 +6,17 @@ import hashlib
 from typing import Any
 
 from automation.sandbox.markdown import summarize
-from automation.sandbox.store import Issue, Label, LabelEvent, Member, Note, Project, StateEvent, Store, User
+from automation.sandbox.store import (
+    Issue,
+    Label,
+    LabelEvent,
+    Member,
+    Note,
+    Project,
+    StateEvent,
+    Store,
+    User,
+)
 
 _DARK_TEXT = "#1F1E24"
 _LIGHT_TEXT = "#FFFFFF"

@@ -30,7 +30,6 @@ from typing import Any
 from automation.sandbox import markdown
 from automation.sandbox.quick_actions import Interpretation, extract, interpret, new_updates
 from automation.sandbox.store import (
-    REPORTER,
     Issue,
     Label,
     LabelEvent,
@@ -49,8 +48,33 @@ MAX_NOTE = 1_000_000
 DEFAULT_LABEL_COLOR = "#6699cc"  # Label::DEFAULT_COLOR
 _COLOR = re.compile(r"#(?:[0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})")
 _CSS_COLORS = frozenset(
-    "black white red green blue yellow orange purple pink gray grey brown cyan magenta "
-    "navy teal olive maroon lime aqua fuchsia silver gold indigo violet".split()
+    [
+        "black",
+        "white",
+        "red",
+        "green",
+        "blue",
+        "yellow",
+        "orange",
+        "purple",
+        "pink",
+        "gray",
+        "grey",
+        "brown",
+        "cyan",
+        "magenta",
+        "navy",
+        "teal",
+        "olive",
+        "maroon",
+        "lime",
+        "aqua",
+        "fuchsia",
+        "silver",
+        "gold",
+        "indigo",
+        "violet",
+    ]
 )
 _TRUE = frozenset({"1", "true", "t", "yes", "y", "on"})
 _FALSE = frozenset({"0", "false", "f", "no", "n", "off"})
@@ -428,12 +452,18 @@ class Service:
         if not title:
             raise ApiError(400, {"message": {"title": ["can't be blank"]}})
         if len(title) > MAX_TITLE:
-            raise ApiError(400, {"message": {"title": [f"is too long (maximum is {MAX_TITLE} characters)"]}})
+            raise ApiError(
+                400, {"message": {"title": [f"is too long (maximum is {MAX_TITLE} characters)"]}}
+            )
         description = api.get("description", issue.description)
         if description is not None and len(description) > MAX_DESCRIPTION:
             raise ApiError(
                 400,
-                {"message": {"description": [f"is too long (maximum is {MAX_DESCRIPTION} characters)"]}},
+                {
+                    "message": {
+                        "description": [f"is too long (maximum is {MAX_DESCRIPTION} characters)"]
+                    }
+                },
             )
         fields: dict[str, Any] = {
             "title": title,
@@ -497,24 +527,32 @@ class Service:
     def _assignee_ids(
         self, project: Project, issue: Issue, api: dict[str, Any], updates: dict[str, Any]
     ) -> list[int]:
-        if "assignee_ids" in updates:
-            ids = list(updates["assignee_ids"])
-        elif "assignee_ids" in api:
-            ids = list(api["assignee_ids"])
-            if not self._premium():
-                ids = ids[:1]
-        else:
+        """IssuableBaseService#filter_assignees_using_checks: Free keeps the
+        first id; ids of users who cannot see the issue are dropped, and when
+        none is left the assignees stay as they were; `[]` or `[0]` clears."""
+        given = updates.get("assignee_ids", api.get("assignee_ids"))
+        if given is None:
             ids = list(issue.assignee_ids)
-        ids += [i for i in updates.get("add_assignee_ids", []) if i not in ids]
+        elif list(given) in ([], [0]):
+            ids = []
+        else:
+            wanted = list(given) if self._premium() else list(given)[:1]
+            readable = self._readable(project, wanted)
+            ids = readable or list(issue.assignee_ids)
+        ids += [
+            i for i in self._readable(project, updates.get("add_assignee_ids", [])) if i not in ids
+        ]
         removed = set(updates.get("remove_assignee_ids", []))
-        kept: list[int] = []
-        for user_id in ids:
+        return [i for i in ids if i not in removed]
+
+    def _readable(self, project: Project, user_ids: Iterable[int]) -> list[int]:
+        """The users (in order, once each) who may see the project's issues."""
+        readable: list[int] = []
+        for user_id in user_ids:
             user = self.store.users.get(user_id)
-            if user_id in removed or user_id in kept or user is None:
-                continue
-            if self.access_level(project, user) >= REPORTER or project.visibility == "public":
-                kept.append(user_id)
-        return kept
+            if user is not None and user_id not in readable and self.can_read(project, user):
+                readable.append(user_id)
+        return readable
 
     # -- system notes and events -------------------------------------------
 
@@ -616,7 +654,7 @@ class Service:
             raise ApiError(
                 400,
                 {
-                    "message": "400 Bad request - Note {:note=>[\"is too long (maximum is "
+                    "message": '400 Bad request - Note {:note=>["is too long (maximum is '
                     f'{MAX_NOTE} characters)"]}}'
                 },
             )
@@ -654,9 +692,7 @@ class Service:
 
     # -- links -------------------------------------------------------------
 
-    def link_issues(
-        self, actor: User, issue: Issue, target: Issue, link_type: str | None
-    ) -> Link:
+    def link_issues(self, actor: User, issue: Issue, target: Issue, link_type: str | None) -> Link:
         """POST .../links (IssueLinks::CreateService). Free ignores link_type."""
         kind = link_type or "relates_to"
         if kind not in ("relates_to", "blocks", "is_blocked_by"):
@@ -668,7 +704,11 @@ class Service:
                 raise ApiError(409, {"message": "Issue(s) already assigned"})
         if target.id == issue.id:
             raise ApiError(
-                422, {"message": f"{self._ref(target, issue)} cannot be added: cannot be related to itself"}
+                422,
+                {
+                    "message": f"{self._ref(target, issue)} cannot be added: "
+                    "cannot be related to itself"
+                },
             )
         source, dest = (target, issue) if kind == "is_blocked_by" else (issue, target)
         now = self._now()
@@ -682,11 +722,19 @@ class Service:
         )
         self.store.put(link)
         if link.link_type == "blocks":
-            self._system_note(actor, source, f"marked this issue as blocking {self._ref(dest, source)}")
-            self._system_note(actor, dest, f"marked this issue as blocked by {self._ref(source, dest)}")
+            self._system_note(
+                actor, source, f"marked this issue as blocking {self._ref(dest, source)}"
+            )
+            self._system_note(
+                actor, dest, f"marked this issue as blocked by {self._ref(source, dest)}"
+            )
         else:
-            self._system_note(actor, source, f"marked this issue as related to {self._ref(dest, source)}")
-            self._system_note(actor, dest, f"marked this issue as related to {self._ref(source, dest)}")
+            self._system_note(
+                actor, source, f"marked this issue as related to {self._ref(dest, source)}"
+            )
+            self._system_note(
+                actor, dest, f"marked this issue as related to {self._ref(source, dest)}"
+            )
         return link
 
     def unlink_issues(self, actor: User, issue: Issue, link_id_text: str) -> Link:

@@ -220,6 +220,7 @@ class Store:
         self._members_of: dict[int, dict[int, int]] = {}  # project -> user -> member id
         self._labels_of: dict[int, dict[str, int]] = {}  # project -> name -> label id
         self._issues_of: dict[int, dict[int, int]] = {}  # project -> iid -> issue id
+        self._max_iid: dict[int, int] = {}
         self._notes_of: dict[int, list[int]] = {}
         self._label_events_of: dict[int, list[int]] = {}
         self._state_events_of: dict[int, list[int]] = {}
@@ -282,6 +283,9 @@ class Store:
         elif isinstance(record, Issue):
             self.issues[record.id] = record
             self._issues_of.setdefault(record.project_id, {})[record.iid] = record.id
+            self._max_iid[record.project_id] = max(
+                self._max_iid.get(record.project_id, 0), record.iid
+            )
         else:
             self._index_event(record)
 
@@ -359,7 +363,7 @@ class Store:
         return [issues[i] for i in self._issues_of.get(project_id, {}).values()]
 
     def max_iid(self, project_id: int) -> int:
-        return max(self._issues_of.get(project_id, {}), default=0)
+        return self._max_iid.get(project_id, 0)
 
     def notes_of(self, issue_id: int) -> list[Note]:
         return [self.notes[i] for i in self._notes_of.get(issue_id, [])]

@@ -51,12 +51,6 @@ def phases(env: Environment, start: date) -> list[Phase]:
     return sorted(found, key=lambda p: p.days)
 
 
-def current_phase(env: Environment, start: date) -> Phase:
-    """The first phase not yet past its due date (the last one once all are)."""
-    plan_phases = phases(env, start)
-    return next((p for p in plan_phases if p.due >= env.today), plan_phases[-1])
-
-
 def in_window(env: Environment, member: Member) -> bool:
     lead = env.config.workflows.onboarding.lead_days
     return (
@@ -76,7 +70,9 @@ def plan(env: Environment, team: Team, index: Index) -> Plan:
 def _open_for(env: Environment, index: Index, member: Member) -> list[Step]:
     key = key_for(member)
     config = env.config.workflows
-    current = current_phase(env, member.start_date)
+    # a new plan has nothing ticked, so it is in its first phase, even when it
+    # is opened late (that phase is then already overdue, which is the truth)
+    current = phases(env, member.start_date)[0]
     data: dict[str, object] = {
         "hire": member.username,
         "name": member.name,

@@ -32,6 +32,8 @@ from automation.workflows import onboarding
 from automation.workflows.common import Environment
 
 NUDGE_RE = re.compile(r"<!-- salesbot:nudge date=(\d{4}-\d{2}-\d{2}) -->")
+# a manager waived a nudge from the dashboard: counts as activity, not as a nudge
+WAIVED_RE = re.compile(r"<!-- salesbot:waived by=")
 DONE_RE = re.compile(r"<!-- salesbot:complete fp=([0-9a-f]{12}) -->")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -122,9 +124,11 @@ def _sections(env: Environment, tracked: Tracked, checklist: Checklist) -> tuple
         # a person (or a dashboard action) may have moved the issue's due date
         # later: the current phase is then due on that date, not the plan's.
         current = next((i for i, s in enumerate(found) if not s.complete), None)
-        if current is not None and issue.due_date and found[current].due:
+        if current is not None and issue.due_date:
             section = found[current]
-            if issue.due_date > section.due:  # type: ignore[operator]
+            assert section.due is not None and section.phase_days is not None
+            in_phase = env.labels.phase(section.phase_days) in issue.labels
+            if in_phase and issue.due_date > section.due:
                 found[current] = Section(
                     section.title,
                     issue.due_date,
@@ -229,10 +233,11 @@ def _nudges_since_activity(history: History) -> tuple[int, date | None]:
     for note in sorted(history.notes, key=lambda n: (n.created_at, n.id)):
         match = NUDGE_RE.search(note.body) if note.author == history.bot else None
         if match:
-            count += 1
             last = date.fromisoformat(match[1])
-        elif note.author != history.bot:
+        if note.author != history.bot or WAIVED_RE.search(note.body):
             count = 0
+        elif match:
+            count += 1
     return count, last
 
 

@@ -1,0 +1,429 @@
+"""The dashboard issue against the sandbox: what a manager sees, and the boxes they tick."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from automation import dashboard
+from automation.api import GitLabApi, Issue, Settings
+from automation.bot import Bot
+from automation.checklist import progress_bar
+from automation.cli import main
+from automation.config import load
+from automation.marker import find
+from automation.workflows import handover
+
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = date(2026, 12, 14)  # a Monday
+EXTEND = dashboard.DashboardSettings().extend_days
+
+# alice and grace manage; erin and frank are new hires; bob, carol and dave sell.
+MEMBERS = [
+    ("alice", "Alice Anderson", None, date(2022, 3, 7)),
+    ("grace", "Grace Garcia", None, date(2021, 5, 3)),
+    ("bob", "Bob Baker", "alice", date(2023, 1, 9)),
+    ("carol", "Carol Chen", "alice", date(2023, 6, 12)),
+    ("dave", "Dave Diaz", "grace", date(2024, 2, 5)),
+    ("erin", "Erin Evans", "alice", TODAY - timedelta(days=40)),
+    ("frank", "Frank Fischer", "grace", TODAY - timedelta(days=5)),
+]
+
+
+def team_data() -> dict[str, Any]:
+    return {
+        "version": 1,
+        "members": [
+            {
+                "username": username,
+                "name": name,
+                "role": "Account Executive",
+                "segment": "SMB",
+                "region": "AMER",
+                "manager": manager,
+                "start_date": start.isoformat(),
+                "department": "Commercial",
+                "status": "active",
+            }
+            for username, name, manager, start in MEMBERS
+        ],
+    }
+
+
+@dataclass
+class World:
+    sandbox: Any
+    bot: Bot
+    config_path: Path
+    acme: Issue  # handover, overdue
+    globex: Issue  # handover, due in two weeks
+    erin: Issue  # onboarding plan, Day 30 overdue
+
+    def issue(self, iid: int) -> Issue:
+        return self.bot.api.get_issue(iid)
+
+    def board(self) -> Issue:
+        found = [i for i in self.bot.api.iter_issues(state="all") if find(i.description)]
+        boards = [
+            i for i in found if find(i.description) == dashboard.MARKER and i.author == "salesbot"
+        ]
+        assert len(boards) == 1
+        return boards[0]
+
+    def env(self) -> dict[str, str]:
+        return {
+            "GITLAB_URL": self.sandbox.url,
+            "GITLAB_TOKEN": self.sandbox.bot_token,
+            "SALESBOT_PROJECT": self.sandbox.project_path,
+        }
+
+
+def api_for(sandbox: Any, username: str) -> GitLabApi:
+    token = sandbox.token_for(username)
+    return GitLabApi(Settings(sandbox.url, sandbox.project_path, token), max_retries=0)
+
+
+def write_config(directory: Path) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    config_path = directory / "salesbot.yml"
+    shutil.copy(ROOT / "config" / "salesbot.yml", config_path)
+    (directory / "team.yml").write_text(yaml.safe_dump(team_data()), encoding="utf-8")
+    return config_path
+
+
+def bot_for(sandbox: Any, config_path: Path) -> Bot:
+    config, team = load(config_path)
+    return Bot(api=api_for(sandbox, "salesbot"), config=config, team=team)
+
+
+def make_world(sandbox: Any, tmp_path: Path) -> World:
+    """Two handovers and two hires' plans, swept once as `salesbot run` would."""
+    config_path = write_config(tmp_path / "config")
+    bot = bot_for(sandbox, config_path)
+    handovers = [
+        handover.make(
+            account="Acme Corp",
+            from_user="bob",
+            to_user="carol",
+            effective=TODAY - timedelta(days=20),
+        ),
+        handover.make(account="Globex", from_user="bob", to_user="dave", effective=TODAY),
+    ]
+    erin_start = next(start for name, *_, start in MEMBERS if name == "erin")
+    for plan in (
+        bot.plan_onboarding(erin_start),  # erin's plan opened on her first day
+        bot.plan_handovers(handovers, TODAY),
+        bot.plan_onboarding(TODAY),
+    ):
+        assert not bot.apply(plan).failures
+    assert not bot.apply(bot.plan_sweep(TODAY)).failures
+    by_title = {i.title: i for i in bot.issues(state="opened")}
+
+    def titled(word: str, kind: str) -> Issue:
+        return next(i for t, i in by_title.items() if word in t and kind in i.description)
+
+    return World(
+        sandbox,
+        bot,
+        config_path,
+        acme=titled("Acme", "salesbot:marker workflow=handover"),
+        globex=titled("Globex", "salesbot:marker workflow=handover"),
+        erin=next(i for i in by_title.values() if "workflow=onboarding key=erin@" in i.description),
+    )
+
+
+@pytest.fixture
+def world(sandbox: Any, tmp_path: Path) -> World:
+    return make_world(sandbox, tmp_path)
+
+
+def tick(world: World, username: str, key: str) -> None:
+    """`username` ticks one action box on the dashboard, as in the browser."""
+    api = api_for(world.sandbox, username)
+    board = world.board()
+    pattern = re.compile(rf"^- \[ \] (.*<!-- task:{re.escape(key)} -->)$", re.MULTILINE)
+    ticked, count = pattern.subn(r"- [x] \1", board.description)
+    assert count == 1, f"no unticked box {key} on the dashboard"
+    api.update_issue(board.iid, {"description": ticked})
+
+
+def box(description: str, key: str) -> str:
+    """' ' or 'x': the state of one action box."""
+    match = re.search(rf"^- \[([ x])\] .*<!-- task:{re.escape(key)} -->$", description, re.M)
+    assert match, f"no box {key}"
+    return match[1]
+
+
+def section(description: str, heading: str) -> str:
+    """The text under a `## heading` up to the next heading of that level or higher."""
+    match = re.search(rf"^(#+) {re.escape(heading)}.*$", description, re.MULTILINE)
+    assert match, f"no section {heading}"
+    level = len(match[1])
+    rest = description[match.end() :]
+    end = re.search(rf"^#{{1,{level}}} ", rest, re.MULTILINE)
+    return rest[: end.start()] if end else rest
+
+
+def table_rows(text: str) -> list[list[str]]:
+    rows = []
+    for line in text.splitlines():
+        if line.startswith("| [#"):
+            rows.append([c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]])
+    return rows
+
+
+def row_of(description: str, heading: str, iid: int) -> list[str]:
+    rows = table_rows(section(description, heading))
+    return next(r for r in rows if r[0].startswith(f"[#{iid}]"))
+
+
+def bot_notes(world: World, iid: int) -> list[str]:
+    return [
+        n.body for n in world.bot.api.iter_notes(iid) if n.author == "salesbot" and not n.system
+    ]
+
+
+# -- what a manager sees -----------------------------------------------------------------
+
+
+def tick_item(sandbox: Any, username: str, issue: Issue, key: str) -> None:
+    """`username` ticks the item keyed `key` of an issue's checklist."""
+    pattern = re.compile(rf"^- \[ \] (.*<!-- task:{re.escape(key)} -->)$", re.MULTILINE)
+    ticked, count = pattern.subn(r"- [x] \1", issue.description)
+    assert count == 1, f"no unticked item {key} in #{issue.iid}"
+    api_for(sandbox, username).update_issue(issue.iid, {"description": ticked})
+
+
+def test_the_dashboard_shows_every_workflow_overdue_first(world: World) -> None:
+    give_back = next(
+        i
+        for i in world.bot.issues(state="opened")
+        if "workflow=give-back key=erin@" in i.description
+    )
+    tick_item(world.sandbox, "erin", give_back, "give-back.adopted-70")
+    result = dashboard.refresh(world.bot, TODAY)
+    assert result.written and not result.report.failures
+    board = world.board()
+    assert board.author == "salesbot" and "salesbot" in board.labels
+    assert board.title == "salesbot dashboard" and board.confidential
+
+    handovers = table_rows(section(board.description, "Account handovers"))
+    assert [row[0].split(")", 1)[0] for row in handovers] == [
+        f"[#{world.acme.iid}]({world.acme.web_url}",
+        f"[#{world.globex.iid}]({world.globex.web_url}",
+    ]
+    acme, globex = handovers
+    assert acme[1:4] == ["Carol Chen (carol)", "Alice Anderson (alice)", "—"]
+    assert acme[6] == "**overdue**" and globex[6] != "**overdue**"
+    assert globex[5] == (TODAY + timedelta(days=14)).isoformat()
+
+    onboarding = table_rows(section(board.description, "Onboarding 30/60/90"))
+    erin = next(row for row in onboarding if f"#{world.erin.iid}]" in row[0])
+    assert erin[1:4] == ["Erin Evans (erin)", "Alice Anderson (alice)", "Day 30"]
+    assert erin[6] == "**overdue**" and onboarding[0] == erin
+    # the bar counts what GitLab counts
+    fresh = world.issue(world.erin.iid)
+    expected = progress_bar(fresh.task_completed / fresh.task_count)
+    assert erin[4] == f"{expected} ({fresh.task_completed}/{fresh.task_count})"
+
+    chart = section(board.description, "Onboarding 30/60/90")
+    assert "```mermaid\ngantt" in chart
+    start = TODAY - timedelta(days=40)
+    day30 = start + timedelta(days=30)
+    assert (
+        f"    section Erin Evans\n    Day 30 :crit, {start}, {day30}\n    Day 60 :active, {day30}, "
+        in chart
+    )
+    adoption = section(board.description, "Give Back adoption")
+    assert (
+        "2 Give Back project(s): 0 complete, 1 adopted by at least 70% of the team (50%), "
+        "0 used at least once a month." in adoption
+    )
+    projects = {row[1]: row for row in table_rows(adoption)}
+    assert projects["Erin Evans (erin)"][2:4] == ["Alice Anderson (alice)", "Problem"]
+    assert projects["Erin Evans (erin)"][5:7] == ["yes", "no"]
+    assert projects["Frank Fischer (frank)"][2] == "Grace Garcia (grace)"
+    assert projects["Frank Fischer (frank)"][5:7] == ["no", "no"]
+
+
+def test_a_second_salesbot_dashboard_writes_nothing(
+    world: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name, value in world.env().items():
+        monkeypatch.setenv(name, value)
+    args = ["--config", str(world.config_path), "--today", TODAY.isoformat(), "dashboard"]
+    assert main(args) == 0
+    assert "created" in capsys.readouterr().out
+    before = world.sandbox.requests.writes()
+    assert main(args) == 0
+    assert world.sandbox.requests.writes() == before
+    assert "unchanged" in capsys.readouterr().out
+    assert main([*args, "--dry-run"]) == 0
+    assert "nothing to do" in capsys.readouterr().out
+    assert world.sandbox.requests.writes() == before
+
+
+def test_the_dashboard_is_found_by_its_marker_not_its_title(world: World) -> None:
+    dashboard.refresh(world.bot, TODAY)
+    board = world.board()
+    alice = api_for(world.sandbox, "alice")
+    alice.update_issue(board.iid, {"title": "Renamed by Alice"})
+    # a person's issue with the marker and the label is not the bot's dashboard
+    forged = alice.create_issue(
+        {
+            "title": "salesbot dashboard",
+            "description": f"mine\n\n{dashboard.MARKER.render()}\n",
+            "labels": "salesbot",
+        }
+    )
+    dashboard.refresh(world.bot, TODAY)
+    assert world.board().iid == board.iid
+    assert world.issue(board.iid).title == "salesbot dashboard"
+    assert world.issue(forged.iid).description.startswith("mine")
+
+
+def test_large_teams_get_one_section_per_manager(world: World) -> None:
+    settings = dashboard.DashboardSettings(rollup_threshold=2)
+    dashboard.refresh(world.bot, TODAY, settings=settings)
+    text = world.board().description
+    alice = section(text, "Team of Alice Anderson (alice)")
+    grace = section(text, "Team of Grace Garcia (grace)")
+    assert f"#{world.acme.iid}]" in alice and f"#{world.erin.iid}]" in alice
+    assert f"#{world.globex.iid}]" not in alice and "Frank" not in alice
+    assert f"#{world.globex.iid}]" in grace and "Frank Fischer (frank)" in grace
+    assert "Erin" not in grace
+    # each manager's action boxes sit in their section
+    assert f"task:dashboard.extend.{world.acme.iid}" in alice
+    assert f"task:dashboard.reassign.{world.globex.iid}" in grace
+
+
+def test_long_tables_are_capped_most_urgent_first(world: World) -> None:
+    settings = dashboard.DashboardSettings(max_rows=1)
+    dashboard.refresh(world.bot, TODAY, settings=settings)
+    handovers = section(world.board().description, "Account handovers")
+    assert [r[0].split("]")[0] for r in table_rows(handovers)] == [f"[#{world.acme.iid}"]
+    assert "…and 1 more, in the report (`salesbot report`)." in handovers
+    assert f"task:dashboard.reassign.{world.globex.iid}" not in handovers
+
+
+def test_untrusted_titles_cannot_break_the_table_or_mention_anyone(world: World) -> None:
+    evil = handover.make(
+        account="Evil | Corp @all <!-- x --> `code`",
+        from_user="bob",
+        to_user="carol",
+        effective=TODAY,
+    )
+    assert not world.bot.apply(world.bot.plan_handovers([evil], TODAY)).failures
+    dashboard.refresh(world.bot, TODAY)
+    text = world.board().description
+    rows = table_rows(section(text, "Account handovers"))
+    assert len(rows) == 3 and all(len(row) == 7 for row in rows)
+    assert "@all" not in text and "<!-- x" not in text
+
+
+# -- the boxes a manager ticks --------------------------------------------------------------
+
+
+def test_a_ticked_extend_moves_the_due_date_once_and_names_who_asked(world: World) -> None:
+    dashboard.refresh(world.bot, TODAY)
+    key = dashboard.action_key("extend", world.acme.iid)
+    tick(world, "alice", key)
+
+    result = dashboard.refresh(world.bot, TODAY)
+    assert not result.report.failures
+    acme = world.issue(world.acme.iid)
+    assert acme.due_date == TODAY + timedelta(days=EXTEND)
+    assert "status::overdue" not in acme.labels
+    notes = [n for n in bot_notes(world, acme.iid) if "Due date moved" in n]
+    assert len(notes) == 1
+    assert f"from {world.acme.due_date} to {acme.due_date}: @alice asked" in notes[0]
+    board = world.board()
+    assert box(board.description, key) == " "
+    row = row_of(board.description, "Account handovers", acme.iid)
+    assert row[5] == acme.due_date.isoformat() and row[6] != "**overdue**"
+
+    before = world.sandbox.requests.writes()
+    dashboard.refresh(world.bot, TODAY)
+    assert world.sandbox.requests.writes() == before
+    assert world.issue(world.acme.iid).due_date == acme.due_date
+
+
+def test_an_action_done_before_a_lost_dashboard_write_is_not_done_twice(world: World) -> None:
+    dashboard.refresh(world.bot, TODAY)
+    key = dashboard.action_key("extend", world.acme.iid)
+    tick(world, "alice", key)
+    result = dashboard.carry_out(world.bot, dashboard.prepare(world.bot, TODAY))
+    assert not result.report.failures
+    world.sandbox.options.fault_rate = 1.0  # GitLab is down when the dashboard is written
+    dashboard.write(world.bot, result)
+    world.sandbox.options.fault_rate = 0.0
+    assert result.report.failures and box(world.board().description, key) == "x"
+
+    dashboard.refresh(world.bot, TODAY)
+    assert world.issue(world.acme.iid).due_date == TODAY + timedelta(days=EXTEND)
+    assert box(world.board().description, key) == " "
+    assert len([n for n in bot_notes(world, world.acme.iid) if "Due date moved" in n]) == 1
+
+
+def test_a_waived_nudge_is_skipped_by_the_sweep(world: World) -> None:
+    dashboard.refresh(world.bot, TODAY)
+    erin = world.erin.iid
+    assert any("salesbot:nudge" in n for n in bot_notes(world, erin))  # nudged today
+    tick(world, "grace", dashboard.action_key("waive", erin))
+    dashboard.refresh(world.bot, TODAY)
+    waived = [n for n in bot_notes(world, erin) if "is waived" in n]
+    assert len(waived) == 1 and "@grace asked for it on the dashboard" in waived[0]
+    cadence = world.bot.config.nudges.cadence_days
+
+    def nudges_on(day: date) -> list[Any]:
+        plan = world.bot.plan_sweep(day)
+        return [
+            s.action
+            for s in plan
+            if s.action.kind == "comment"
+            and s.action.reason == "nudge"
+            and s.action.target.iid == erin
+        ]
+
+    assert nudges_on(TODAY + timedelta(days=cadence)) == []  # the waived one
+    assert len(nudges_on(TODAY + timedelta(days=2 * cadence + 1))) == 1  # Monday after
+
+
+def test_reassign_gives_the_handover_to_whoever_ticked_it(world: World) -> None:
+    dashboard.refresh(world.bot, TODAY)
+    key = dashboard.action_key("reassign", world.globex.iid)
+    tick(world, "grace", key)
+    dashboard.refresh(world.bot, TODAY)
+    assert world.issue(world.globex.iid).assignees == ("grace",)
+    notes = bot_notes(world, world.globex.iid)
+    assert any("Reassigned to @grace (was @dave): @grace asked" in n for n in notes)
+    board = world.board().description
+    assert box(board, key) == " "
+    row = row_of(board, "Account handovers", world.globex.iid)
+    assert row[1:3] == ["Grace Garcia (grace)", "—"]
+
+
+def test_a_box_ticked_while_the_bot_works_is_kept_for_the_next_run(world: World) -> None:
+    dashboard.refresh(world.bot, TODAY)
+    extend = dashboard.action_key("extend", world.acme.iid)
+    waive = dashboard.action_key("waive", world.erin.iid)
+    tick(world, "alice", extend)
+    prepared = dashboard.prepare(world.bot, TODAY)
+    result = dashboard.carry_out(world.bot, prepared)
+    tick(world, "bob", waive)  # between the bot's read and its write
+    dashboard.write(world.bot, result)
+    assert result.written
+    board = world.board().description
+    assert box(board, extend) == " " and box(board, waive) == "x"
+    assert world.issue(world.acme.iid).due_date == TODAY + timedelta(days=EXTEND)
+
+    dashboard.refresh(world.bot, TODAY)
+    assert box(world.board().description, waive) == " "
+    assert any("@bob asked" in n for n in bot_notes(world, world.erin.iid))
