@@ -12,8 +12,9 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
@@ -33,6 +34,9 @@ DEFAULT_URL = "https://gitlab.com"
 # scheduled job should fail in seconds, not block its runner for hours.
 DEFAULT_MAX_RETRIES = 5
 DEFAULT_TIMEOUT = 30.0
+PAGE_SIZE = 100  # GitLab's maximum per_page
+# Pages of one listing requested at once (see `GitLabApi.iter_issues`).
+LIST_WINDOW = 4
 MAX_DESCRIPTION = 1_048_576  # GitLab's limit on issue descriptions (reference §4)
 
 
@@ -62,7 +66,7 @@ class Settings:
         url = env.get("GITLAB_URL") or env.get("CI_SERVER_URL") or DEFAULT_URL
         token = env.get("GITLAB_TOKEN", "").strip()
         if not token:
-            raise AuthError(
+            raise InputError(
                 "GITLAB_TOKEN is not set: create a token with the 'api' scope "
                 "and export it as GITLAB_TOKEN"
             )
@@ -108,6 +112,8 @@ class Issue:
     confidential: bool
     task_count: int
     task_completed: int
+    # non-system notes, as the list response counts them; None when not sent
+    user_notes_count: int | None = None
 
     @property
     def is_open(self) -> bool:
@@ -135,7 +141,12 @@ class Issue:
             confidential=bool(data.get("confidential")),
             task_count=int(tasks.get("count", 0)),
             task_completed=int(tasks.get("completed_count", 0)),
+            user_notes_count=_count(data.get("user_notes_count")),
         )
+
+
+def _count(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 @dataclass(frozen=True)
@@ -338,24 +349,63 @@ class GitLabApi:
         state: str = "opened",
         updated_after: str | None = None,
     ) -> Iterator[Issue]:
-        """Stream issues page by page (100 per request), newest first."""
-        params: dict[str, Any] = {"state": state, "order_by": "created_at", "sort": "asc"}
+        """Stream issues oldest first, 100 per request.
+
+        Up to LIST_WINDOW pages are in flight at once and yielded in order: one
+        page after another, 10,000 issues cost 100 round trips end to end. GitLab's
+        X-Total-Pages (sent up to 10,000 rows) says where to stop; beyond that a
+        short page does, at the cost of at most LIST_WINDOW - 1 requests past the end."""
+        params: dict[str, Any] = {
+            "state": state,
+            "order_by": "created_at",
+            "sort": "asc",
+            "per_page": PAGE_SIZE,
+        }
         if labels:
             params["labels"] = ",".join(labels)
         if updated_after:
             params["updated_after"] = updated_after
-        pages = self._call(
-            "list issues",
-            lambda: self._project.issues.list(
-                iterator=True, per_page=100, **params, **self._opts()
-            ),
-        )
-        iterator = iter(pages)
-        while True:
-            item = self._call("list issues", lambda: next(iterator, None))
-            if item is None:
-                return
-            yield Issue.from_json(item.attributes)
+        first, last = self._issue_page(params, 1)
+        yield from map(Issue.from_json, first)
+        if len(first) < PAGE_SIZE or last == 1:
+            return
+        pending: deque[Future[tuple[list[dict[str, Any]], int | None]]] = deque()
+        following = 2
+        with ThreadPoolExecutor(LIST_WINDOW, thread_name_prefix="list-issues") as pool:
+            try:
+                while True:
+                    while len(pending) < LIST_WINDOW and (last is None or following <= last):
+                        pending.append(pool.submit(self._issue_page, params, following))
+                        following += 1
+                    if not pending:
+                        return
+                    page, _ = pending.popleft().result()
+                    yield from map(Issue.from_json, page)
+                    if len(page) < PAGE_SIZE:
+                        return
+            finally:
+                for future in pending:
+                    future.cancel()
+
+    def _issue_page(
+        self, params: Mapping[str, Any], page: int
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        """One page of a listing and GitLab's X-Total-Pages (None when not sent)."""
+        path = self._project.issues.path
+
+        def fetch() -> requests.Response:
+            response = self._gl.http_get(
+                path, query_data={**params, "page": page}, raw=True, **self._opts()
+            )
+            assert isinstance(response, requests.Response)
+            return response
+
+        response = self._call("list issues", fetch)
+        data = response.json()
+        if not isinstance(data, list):
+            raise GitLabError(f"GitLab at {self.settings.host} answered a list of issues oddly")
+        total = response.headers.get("X-Total-Pages", "")
+        return data, int(total) if total.isdigit() else None
 
     def get_issue(self, iid: int) -> Issue:
         issue = self._call(
@@ -475,16 +525,17 @@ class GitLabApi:
         )
         return [LabelEvent.from_json(e.attributes) for e in events]
 
+    def label_names(self) -> list[str]:
+        labels = self._call(
+            "list labels",
+            lambda: self._project.labels.list(get_all=True, per_page=100, **self._opts()),
+        )
+        return [label.name for label in labels]
+
     def ensure_labels(self, names: Sequence[str], colors: Mapping[str, str] | None = None) -> int:
         """Create the labels that do not exist yet; returns how many were created."""
         colors = colors or {}
-        existing = {
-            label.name
-            for label in self._call(
-                "list labels",
-                lambda: self._project.labels.list(get_all=True, per_page=100, **self._opts()),
-            )
-        }
+        existing = set(self.label_names())
         created = 0
         for name in names:
             if name not in existing:

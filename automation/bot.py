@@ -7,8 +7,10 @@ only reads GitLab; `apply` is the only place that writes.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -17,10 +19,12 @@ from automation.api import GitLabApi, Issue
 from automation.applier import Applier, Outcome, Report
 from automation.config import Config, Team
 from automation.errors import InputError
-from automation.index import Index, build, track
+from automation.index import Duplicate, Index, Tracked, build, track
 from automation.workflows import consults, handover, onboarding, sweep
 from automation.workflows.common import Environment
 
+# Issues whose notes or label events are read at once while the sweep plans
+HISTORY_WORKERS = 4
 SWEPT = frozenset({"handover", "onboarding", "give-back", "opportunity"})
 
 
@@ -105,32 +109,60 @@ class Bot:
         )
 
     def plan_sweep(self, today: date, *, shard: Shard | None = None) -> Plan:
-        """Reads open bot issues page by page; fetches notes or label events only
-        for the few issues whose decision needs them."""
+        """Reads open bot issues page by page and decides each one as it arrives,
+        so a run holds the plan rather than every description. Notes or label
+        events are read only for the issues whose decision needs them, a few at
+        a time while the listing goes on."""
         env = self.env(today)
         bot = self.api.me().username
-        tracked = []
-        steps: list[Step] = []
-        for issue in self.issues(state="opened"):
-            item = track(issue, bot)
-            if item is None or item.marker.workflow not in SWEPT:
-                continue  # the dashboard is the bot's own page, not a checklist to sweep
-            if shard and not shard.owns(*item.key):
-                continue
-            tracked.append(item)
-        index = Index(tracked)
-        steps.extend(sweep.close_duplicates(index.duplicates, env))
-        for item in index:
-            assessment = sweep.assess(env, item)
-            history = self._history(assessment, bot)
-            decision = sweep.decide(env, self.team, assessment, history)
-            steps.extend(Step(item.marker.workflow, a) for a in decision.actions)
+        # per key, every issue listed (without its description) and the oldest's steps
+        groups: dict[tuple[str, str], list[Tracked]] = {}
+        decided: dict[tuple[str, str], list[Step] | Future[list[Step]]] = {}
+        with _Background(HISTORY_WORKERS) as background:
+            for issue in self.issues(state="opened"):
+                item = track(issue, bot)
+                if item is None or (shard and not shard.owns(*item.key)):
+                    continue
+                slim = Tracked(item.marker, replace(issue, description=""))
+                group = groups.setdefault(item.key, [])
+                # The list is oldest first, so this is the first of its key unless
+                # GitLab broke a tie on created_at differently. The dashboard is the
+                # bot's own page, not a checklist to sweep (but a duplicate is closed).
+                oldest = not group or _age(slim) < min(map(_age, group))
+                if oldest and item.marker.workflow in SWEPT:
+                    decided[item.key] = self._decide(env, item, bot, background)
+                group.append(slim)
+            duplicates: list[Duplicate] = []
+            for group in groups.values():
+                kept, *extra = sorted(group, key=_age)
+                duplicates.extend(Duplicate(kept, e) for e in extra)
+            duplicates.sort(key=lambda d: _age(d.extra))
+            steps = sweep.close_duplicates(duplicates, env)
+            for key in sorted(groups, key=lambda k: min(map(_age, groups[k]))):
+                found = decided.get(key, [])
+                steps.extend(found.result() if isinstance(found, Future) else found)
         return Plan(tuple(steps))
 
+    def _decide(
+        self, env: Environment, item: Tracked, bot: str, background: _Background
+    ) -> list[Step] | Future[list[Step]]:
+        assessment = sweep.assess(env, item)
+
+        def steps() -> list[Step]:
+            history = self._history(assessment, bot)
+            decision = sweep.decide(env, self.team, assessment, history)
+            return [Step(item.marker.workflow, a) for a in decision.actions]
+
+        if assessment.needs_notes or assessment.needs_events:
+            return background.submit(steps)
+        return steps()
+
     def _history(self, assessment: sweep.Assessment, bot: str) -> sweep.History | None:
-        iid = assessment.tracked.issue.iid
-        notes = list(self.api.iter_notes(iid)) if assessment.needs_notes else []
-        events = self.api.label_events(iid) if assessment.needs_events else []
+        issue = assessment.tracked.issue
+        # no comment at all (the list says so): no nudge or summary to look for
+        read_notes = assessment.needs_notes and issue.user_notes_count != 0
+        notes = list(self.api.iter_notes(issue.iid)) if read_notes else []
+        events = self.api.label_events(issue.iid) if assessment.needs_events else []
         if not notes and not events:
             return None
         return sweep.History(notes=notes, label_events=events, bot=bot)
@@ -139,3 +171,29 @@ class Bot:
 
     def apply(self, plan: Plan, *, on_outcome: Callable[[Outcome], None] | None = None) -> Report:
         return Applier(self.api).apply(plan, on_outcome=on_outcome)
+
+
+class _Background:
+    """A few reads at a time in worker threads, with at most `backlog` waiting, so
+    the issues waiting for their history never pile up in memory."""
+
+    def __init__(self, workers: int, backlog: int = 64) -> None:
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="sweep-history")
+        self._room = threading.BoundedSemaphore(backlog)
+
+    def submit(self, job: Callable[[], list[Step]]) -> Future[list[Step]]:
+        self._room.acquire()
+        future = self._pool.submit(job)
+        future.add_done_callback(lambda _: self._room.release())
+        return future
+
+    def __enter__(self) -> _Background:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _age(tracked: Tracked) -> tuple[str, int]:
+    """The order `automation.index.Index` keeps: the oldest issue wins a key."""
+    return (tracked.issue.created_at, tracked.issue.iid)

@@ -51,8 +51,10 @@ app.add_typer(onboard_app, name="onboard")
 app.add_typer(consults_app, name="consults")
 app.add_typer(sandbox_app, name="sandbox")
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# Piped into a CI log, rich would assume 80 columns and fold every table row.
+_WIDTH = None if sys.stdout.isatty() else 200
+out = Console(highlight=False, soft_wrap=True, width=_WIDTH)
+err = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH)
 
 DryRun = Annotated[
     bool, typer.Option("--dry-run", help="Print the plan and change nothing in GitLab.")

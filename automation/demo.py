@@ -201,8 +201,6 @@ def final_table(bot: Bot) -> Table:
 
 def run_demo(console: Console, *, config_path: Path, serve: bool = False) -> None:
     started = time.monotonic()
-    if not console.is_terminal:
-        console.width = max(console.width, 150)
     with tempfile.TemporaryDirectory(prefix="salesbot-demo-") as tmp, Sandbox() as sandbox:
         console.print(f"GitLab sandbox running at {sandbox.url}", markup=False)
         world = build_world(config_path, Path(tmp), sandbox)

@@ -11,6 +11,9 @@ from gitlab.v4.objects import Project
 
 from automation.sandbox import Sandbox
 
+# the `world` fixture: the real CLI against a sandbox with a test config
+pytest_plugins = ["tests.e2e"]
+
 
 def _no_server_errors(sandbox: Sandbox) -> None:
     """A 500 from the sandbox is a bug in the sandbox, whichever test met it."""

@@ -31,7 +31,7 @@ def test_settings_come_from_the_environment() -> None:
 
 
 def test_a_missing_token_names_the_variable() -> None:
-    with pytest.raises(AuthError, match="GITLAB_TOKEN"):
+    with pytest.raises(InputError, match="GITLAB_TOKEN"):
         Settings.from_env({"GITLAB_URL": "https://gl.example"}, project="a/b")
 
 

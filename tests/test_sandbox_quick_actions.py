@@ -161,8 +161,19 @@ def test_extract_follows_gitlabs_line_rules() -> None:
         Command("assign", "@x"),
         Command("close", ""),
     ]
-    assert text == "a\nb"
-    # A backtick-holding line up to a line ending in a backtick is code to GitLab.
-    code = "run `this`\n/close\nthen `that`"
-    assert extract(code) == (code, [])
+    assert text == "a\n\nb"  # the paragraph and one empty line after it lose the command
+    # A code span may run over lines; commands count only in top-level paragraphs.
+    spanning = "Hello `some text\n/close\n`\n\nWorld"
+    assert extract(spanning) == (spanning, [])
+    assert extract("run `this`\n/close\nthen `that`") == (
+        "run `this`\nthen `that`",
+        [Command("close", "")],
+    )
+    for nested in (
+        "- item\n/close",
+        "> quote\n/close",
+        "<div>\n/close\n</div>",
+        "~~~\n/close\n~~~",
+    ):
+        assert extract(nested) == (nested, [])
     assert extract("/shrug oh well") == ("oh well ¯\\＿(ツ)＿/¯", [])

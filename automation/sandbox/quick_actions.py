@@ -1,17 +1,19 @@
 """GitLab quick actions: find them in a text, then turn them into updates.
 
-Extraction follows `Gitlab::QuickActions::Extractor` (lib/gitlab/quick_actions/
-extractor.rb): a command is `/name` at the very start of a line (no leading
-whitespace), optionally followed by one space and an argument up to the end
-of the line. Its line (and any blank lines after it) is removed, and the text
-is right-stripped with `\\r` removed, whether or not it held commands. Lines
-inside these regions are never commands, exactly as GitLab's regex skips them:
-a ```` ``` ```` fenced block (a `~~~` fence is not skipped), a run of lines
-from one holding a backtick up to a line *ending* in a backtick, an HTML block
-from `<tag>` alone on a line to `</tag>` alone on a line, and a `>>>`
-multi-line quote. A `> /cmd` quote line is not a command because it does not
-start with `/`. Every GitLab command name is stripped, even those the sandbox
-does not carry out (`/spend`, `/milestone`, ...); an unknown `/xyz` stays text.
+Extraction follows `Gitlab::QuickActions::Extractor#perform_regex` as of
+GitLab 16-17 (lib/gitlab/quick_actions/extractor.rb with
+Banzai::Filter::QuickActionFilter): the Markdown is parsed, and only
+*top-level paragraphs* holding a line that starts with `/` are searched, so
+commands inside lists, blockquotes (also a lazy `> quote` continuation line),
+`>>>` multi-line quotes, fenced or indented code and HTML blocks never run.
+In such a paragraph (plus one following empty line) a command is `/name` at
+the very start of a line, optionally followed by one space and an argument to
+the end of the line; a `` `...` `` code span (which may span lines) or an HTML
+block inside the paragraph is skipped. A command's line and the blank lines
+after it are removed; the whole text loses `\r` and trailing whitespace,
+whether or not it held commands. Every GitLab command name is stripped, even
+those the sandbox does not carry out (`/spend`, `/milestone`, ...); an unknown
+`/xyz` stays text.
 
 Interpretation follows `QuickActions::InterpretService`: the commands build
 one dict of updates with GitLab's own keys (`add_label_ids`, `assignee_ids`,
@@ -27,6 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Protocol
+
+from markdown_it import MarkdownIt
 
 # Commands the sandbox carries out, with their aliases.
 _ALIASES: dict[str, str] = {
@@ -121,20 +125,24 @@ _SUBSTITUTIONS = {"shrug": "¯\\＿(ツ)＿/¯", "tableflip": "(╯°□°)╯�
 _NAMES = sorted({*_ALIASES, *_STRIPPED_ONLY}, key=len, reverse=True)
 
 
-def _command_regex(names: list[str]) -> re.Pattern[str]:
-    skipped = (
-        r"(?P<code>^```.+?\n```$)"
-        r"|(?P<inline_code>^.*`\n*.+?\n*`$)"
-        r"|(?P<html>^<[^>]+?>\n.+?\n</[^>]+?>$)"
-        r"|(?P<quote>^>>>.+?\n>>>$)"
+def _command_regex(names: list[str], substitutions: list[str]) -> re.Pattern[str]:
+    skipped = r"(?P<inline_code>`.+?`)|(?P<html>^<[^>]+?>\n.+?\n</[^>]+?>$)"
+    tail = r"(?: (?P<{arg}>[^\n]*))?(?:\s*\n|$)"
+    command = r"^/(?P<cmd>" + "|".join(map(re.escape, names)) + ")" + tail.format(arg="arg")
+    substitution = (
+        r"^/(?P<sub>" + "|".join(map(re.escape, substitutions)) + ")" + tail.format(arg="sub_arg")
     )
-    command = r"^/(?P<cmd>" + "|".join(map(re.escape, names)) + r")(?: (?P<arg>[^\n]*))?(?:\s*\n|$)"
-    return re.compile(f"{skipped}|(?:{command})", re.MULTILINE | re.DOTALL | re.IGNORECASE)
+    return re.compile(
+        f"{skipped}|(?:{command})|(?:{substitution})",
+        re.MULTILINE | re.DOTALL | re.IGNORECASE,
+    )
 
 
-_COMMANDS = _command_regex(_NAMES)
-_SUBSTITUTION = _command_regex(sorted(_SUBSTITUTIONS))
+_COMMANDS = _command_regex(_NAMES, sorted(_SUBSTITUTIONS))
 _MAYBE_COMMAND = re.compile(r"^/[A-Za-z]", re.MULTILINE)
+_QUOTE_FENCE = re.compile(r" {0,3}>{3,}[ \t]*")
+_CODE_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+_PARSER = MarkdownIt("commonmark").enable("table")
 # Ruby's String#rstrip: ASCII whitespace and NUL only.
 _RSTRIP = " \t\n\v\f\r\x00"
 
@@ -150,29 +158,71 @@ def extract(text: str) -> tuple[str, list[Command]]:
     text = text.replace("\r", "")
     if not _MAYBE_COMMAND.search(text):
         return text.rstrip(_RSTRIP), []
+    lines = _lines(text)
     commands: list[Command] = []
 
     def take(match: re.Match[str]) -> str:
-        name = match.group("cmd")
+        name, substitution = match.group("cmd"), match.group("sub")
+        if substitution is not None:
+            arg = (match.group("sub_arg") or "").strip()
+            _, newline, rest = match.group(0).partition("\n")
+            replaced = f"{arg} {_SUBSTITUTIONS[substitution.lower()]}".strip()
+            return replaced + newline + rest
         if name is None:
             return match.group(0)
         canonical = _ALIASES.get(name.lower(), name.lower())
         commands.append(Command(canonical, (match.group("arg") or "").strip()))
         return ""
 
-    text = _COMMANDS.sub(take, text).rstrip(_RSTRIP)
+    for start, end in _command_paragraphs(lines):
+        if end + 1 < len(lines) and lines[end + 1] == "\n":
+            end += 1
+        paragraph = _COMMANDS.sub(take, "".join(lines[start : end + 1]))
+        lines[start : end + 1] = [paragraph] + [""] * (end - start)
+    return "".join(lines).rstrip(_RSTRIP), commands
 
-    def substitute(match: re.Match[str]) -> str:
-        name = match.group("cmd")
-        if name is None:
-            return match.group(0)
-        arg = (match.group("arg") or "").strip()
-        ending = "\n" if match.group(0).endswith("\n") else ""
-        return f"{arg} {_SUBSTITUTIONS[name.lower()]}".strip() + ending
 
-    if _MAYBE_COMMAND.search(text):
-        text = _SUBSTITUTION.sub(substitute, text)
-    return text, commands
+def _lines(text: str) -> list[str]:
+    """Ruby's String#lines: split after every newline, keeping it."""
+    parts = text.split("\n")
+    lines = [part + "\n" for part in parts[:-1]]
+    return [*lines, parts[-1]] if parts[-1] else lines
+
+
+def _command_paragraphs(lines: list[str]) -> list[tuple[int, int]]:
+    """(first, last) line of each top-level paragraph with a line starting
+    with `/` (Banzai::Filter::QuickActionFilter)."""
+    source = "".join(_without_multiline_quotes(lines))
+    found: list[tuple[int, int]] = []
+    for token in _PARSER.parse(source):
+        if token.type != "paragraph_open" or token.level != 0 or token.map is None:
+            continue
+        first, stop = token.map
+        if any(lines[i].startswith("/") for i in range(first, min(stop, len(lines)))):
+            found.append((first, stop - 1))
+    return found
+
+
+def _without_multiline_quotes(lines: list[str]) -> list[str]:
+    """GLFM's `>>>` ... `>>>` quote, blanked line for line: CommonMark has no
+    such block, and nothing inside one is a command."""
+    result: list[str] = []
+    fence: str | None = None
+    quoted = False
+    for line in lines:
+        bare = line.rstrip("\n")
+        code = _CODE_FENCE.match(bare)
+        if fence is not None:
+            if code and code.group(1)[0] == fence[0] and len(code.group(1)) >= len(fence):
+                fence = None
+        elif _QUOTE_FENCE.fullmatch(bare):
+            quoted = not quoted
+            result.append("\n" if line.endswith("\n") else "")
+            continue
+        elif code and not quoted:
+            fence = code.group(1)
+        result.append(("\n" if line.endswith("\n") else "") if quoted else line)
+    return result
 
 
 # -- argument parsing ----------------------------------------------------------

@@ -1,0 +1,76 @@
+"""`make bench`: salesbot's sweep and run against N seeded issues, with latency.
+
+    python -m benchmarks [--n 1000 --n 10000] [--latency 0.03] [--json FILE]
+
+Prints one table (requests by kind against their floor, wall time, peak RSS,
+the naive baseline's ratio) and a verdict per target; `--json FILE` writes
+every figure for CI artifacts. Exit code 0 whatever the figures: a slow CI
+machine is not a failed build; read the verdicts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from benchmarks.report import table, verdicts
+from benchmarks.runner import bench
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument(
+        "--n", type=int, action="append", help="issues to seed (repeatable; 1000 and 10000)"
+    )
+    parser.add_argument(
+        "--latency", type=float, default=0.03, help="seconds added to every request (0.03)"
+    )
+    parser.add_argument(
+        "--stale", type=int, default=1000, help="issues whose label must change (1000)"
+    )
+    parser.add_argument(
+        "--baseline-sample",
+        type=int,
+        default=1000,
+        help="issues the naive baseline examines before its time is scaled to N (0: all)",
+    )
+    parser.add_argument("--json", type=Path, default=None, help="write the figures here")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(argv)
+    sizes = args.n or [1000, 10000]
+    all_results = []
+    for n in sizes:
+        print(f"benchmarking N={n:,} at {args.latency * 1000:.0f} ms per request...", flush=True)
+        all_results.append(
+            bench(
+                n,
+                latency=args.latency,
+                stale=args.stale,
+                baseline_sample=args.baseline_sample or None,
+            )
+        )
+    print(table(all_results))
+    if args.json:
+        figures = {
+            "latency_s": args.latency,
+            "results": [r.to_json() for r in all_results],
+            "verdicts": [
+                {"what": v.what, "value": v.value, "target": v.target, "ok": v.ok}
+                for r in all_results
+                for v in verdicts(r)
+            ],
+        }
+        args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
+        print(f"figures written to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
