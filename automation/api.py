@@ -517,6 +517,15 @@ class GitLabApi:
 
         self._call(f"link issue #{iid} to #{target_iid}", link)
 
+    def linked_iids(self, iid: int) -> set[int]:
+        """The iids of the issues this one is linked to (this project's only)."""
+        lazy = self._project.issues.get(iid, lazy=True)
+        links = self._call(
+            f"read links of issue #{iid}",
+            lambda: lazy.links.list(get_all=True, per_page=100, **self._opts()),
+        )
+        return {int(link.attributes["iid"]) for link in links}
+
     def label_events(self, iid: int) -> list[LabelEvent]:
         lazy = self._project.issues.get(iid, lazy=True)
         events = self._call(

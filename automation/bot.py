@@ -93,7 +93,13 @@ class Bot:
         return handover.plan(self.env(today), self.team, self.index(), items)
 
     def plan_onboarding(self, today: date, index: Index | None = None) -> Plan:
-        return onboarding.plan(self.env(today), self.team, index or self.index())
+        env = self.env(today)
+        index = index or self.index()
+        links = {
+            iid: frozenset(self.api.linked_iids(iid))
+            for iid in onboarding.links_to_check(env, self.team, index)
+        }
+        return onboarding.plan(env, self.team, index, links)
 
     def plan_consults(
         self, export: consults.Export, today: date, index: Index | None = None

@@ -393,8 +393,9 @@ def sweep_command(
 
     state = _state(ctx)
     chosen = shard or _shard_default()
+    part = Shard.parse(chosen) if chosen else None  # a bad --shard before any set-up error
     bot = state.bot()
-    plan = bot.plan_sweep(state.date(), shard=Shard.parse(chosen) if chosen else None)
+    plan = bot.plan_sweep(state.date(), shard=part)
     _run_plan(bot, plan, dry_run=dry_run, as_json=as_json, title="Sweep")
 
 

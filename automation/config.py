@@ -40,6 +40,9 @@ from automation.errors import ConfigError, InputError
 SUPPORTED_VERSIONS = (1,)
 USERNAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"
 COLOR_PATTERN = r"^#[0-9A-Fa-f]{6}$"
+# GitLab takes labels as a comma-separated list, and the bot names them in
+# `/label ~"..."` quick actions: a comma or a double quote cannot survive both.
+LABEL_PATTERN = r'^[^\s,"](?:[^,"]*[^\s,"])?$'
 DATE_MESSAGE = "not a date (YYYY-MM-DD)"
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -129,6 +132,7 @@ Flag = Annotated[bool, Field(strict=True)]
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 Username = Annotated[str, Field(pattern=USERNAME_PATTERN)]
 Color = Annotated[str, Field(pattern=COLOR_PATTERN)]
+LabelName = Annotated[str, Field(pattern=LABEL_PATTERN)]
 Weekday = Annotated[
     Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"],
     BeforeValidator(_lower),
@@ -161,12 +165,12 @@ class GitLabConfig(_Model):
 
 
 class LabelsConfig(_Model):
-    bot: Text = Field("salesbot", description="Marks every bot-managed issue.")
-    progress: Text = Field("progress", description="Scope of progress::not-started etc.")
-    status: Text = Field("status", description="Scope of status::overdue etc.")
-    phase: Text = Field("phase", description="Scope of phase::day-30 etc.")
-    segment: Text = Field("segment", description="Scope of segment::SMB etc.")
-    colors: dict[str, Color] = Field(
+    bot: LabelName = Field("salesbot", description="Marks every bot-managed issue.")
+    progress: LabelName = Field("progress", description="Scope of progress::not-started etc.")
+    status: LabelName = Field("status", description="Scope of status::overdue etc.")
+    phase: LabelName = Field("phase", description="Scope of phase::day-30 etc.")
+    segment: LabelName = Field("segment", description="Scope of segment::SMB etc.")
+    colors: dict[LabelName, Color] = Field(
         default_factory=dict, description='Label name -> colour "#rrggbb".'
     )
 
@@ -188,7 +192,7 @@ class WorkflowConfig(_Model):
     title: str | None = Field(
         None, description="Title format; null uses the template's front-matter title."
     )
-    labels: tuple[Text, ...] = Field((), description="Extra labels on every issue.")
+    labels: tuple[LabelName, ...] = Field((), description="Extra labels on every issue.")
     assignee: Assignee = Field(description="Who the issue is assigned to.")
     due_days: Annotated[WholeNumber, Field(ge=1)] = Field(
         description="The issue is due this many days after its start."
@@ -401,6 +405,8 @@ def _raise_cross(problems: list[Problem]) -> None:
 _PATTERN_MESSAGES = {
     USERNAME_PATTERN: "not a GitLab username (letters, digits, _ . -)",
     COLOR_PATTERN: "not a colour (#rrggbb)",
+    LABEL_PATTERN: "not a label name GitLab can take (no commas, no double quotes, "
+    "no spaces at either end)",
 }
 
 

@@ -24,9 +24,10 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from automation.marker import find
 from automation.sandbox import Sandbox
 from automation.sandbox.markdown import summarize
-from automation.sandbox.store import Issue, Label, Store, format_time
+from automation.sandbox.store import Issue, Label, Link, Store, format_time
 from benchmarks.dataset import TODAY, IssueSpec, issues, static_labels
 
 
@@ -61,6 +62,7 @@ def seed(sandbox: Sandbox, specs: Iterable[IssueSpec], *, today: date = TODAY) -
                     )
                 )
         count = 0
+        plans: dict[str, int] = {}  # a hire's onboarding issue id, by key
         for spec in specs:
             moment += timedelta(minutes=1)
             label_ids = []
@@ -70,7 +72,7 @@ def seed(sandbox: Sandbox, specs: Iterable[IssueSpec], *, today: date = TODAY) -
                 label_ids.append(label.id)
             assignee = store.user_by_username(spec.assignee)
             stamp = format_time(moment)
-            store.put(
+            issue = store.put(
                 Issue(
                     id=store.new_id(Issue),
                     iid=store.max_iid(project.id) + 1,
@@ -90,6 +92,21 @@ def seed(sandbox: Sandbox, specs: Iterable[IssueSpec], *, today: date = TODAY) -
                     discussion_locked=None,
                 )
             )
+            # as salesbot leaves them: each Give Back issue linked to its plan
+            found = find(spec.description)
+            if found and found.workflow == "onboarding":
+                plans[found.key] = issue.id
+            elif found and found.workflow == "give-back" and found.key in plans:
+                store.put(
+                    Link(
+                        id=store.new_id(Link),
+                        source_id=issue.id,
+                        target_id=plans[found.key],
+                        link_type="relates_to",
+                        created_at=stamp,
+                        updated_at=stamp,
+                    )
+                )
             # GitLab keeps the task counts with the rendered description; warm
             # the sandbox's cache so its first list page is as fast as its last.
             summarize(spec.description)

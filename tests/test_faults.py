@@ -12,7 +12,6 @@ end states only.
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import re
@@ -470,11 +469,6 @@ def test_a_token_expiring_or_a_project_vanishing_mid_run_is_a_clear_exit_2(
     same_end_state(end_state(sandbox), fault_free)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="onboarding.py plans the Give Back link only with the Give Back issue's "
-    "creation: once the issue exists, no later run links it",
-)
 def test_a_give_back_link_that_failed_is_made_by_the_next_run(
     outages: list[Sandbox], tmp_path: Path, fault_free: State
 ) -> None:
@@ -507,12 +501,6 @@ def test_a_description_over_gitlabs_limit_is_a_clear_exit_2_with_nothing_written
     assert sandbox.requests.writes() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=csv.Error,
-    reason="handover.parse_csv lets csv.Error (a field over 131,072 characters) escape: "
-    "a traceback instead of an error naming the file and line",
-)
 def test_a_csv_field_too_large_to_read_is_a_clear_error_with_nothing_written(
     sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -560,12 +548,6 @@ def test_label_names_with_spaces_and_odd_double_colons_work_and_converge(
     assert {"sales progress::in-progress", "status::team::overdue"} <= set(globex["labels"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="config.py accepts label names GitLab cannot take as is: a comma splits the "
-    "label in two, a double quote breaks the /label quick action (the issue is closed, "
-    "its labels left as they were)",
-)
 @pytest.mark.parametrize(
     ("old", "new"),
     [

@@ -29,7 +29,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -145,7 +145,7 @@ def parse_csv(text: str, *, source: str) -> Export:
     found: list[Opportunity] = []
     problems: list[str] = []
     seen: dict[str, int] = {}
-    for row in reader:
+    for row in _rows(reader, source):
         line = reader.line_num
         values = {k: (v or "").strip() for k, v in row.items() if k in COLUMNS}
         if not any(values.values()):
@@ -281,3 +281,13 @@ def _create(env: Environment, team: Team, opp: Opportunity, kind: str) -> Action
         else days_after(env.today, settings.due_days),
         extra_labels=[env.labels.segment(str(opp.segment))],
     )
+
+
+def _rows(reader: csv.DictReader[str], source: str) -> Iterator[dict[str, str | None]]:
+    """The rows, with a malformed file (an unclosed quote, a field over the csv
+    module's limit) reported by file and line instead of a traceback."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        # the row being read when it failed starts after the last line read whole
+        raise InputError(f"{source}:{reader.line_num + 1}: unreadable CSV ({exc})") from None

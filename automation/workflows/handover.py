@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -111,7 +111,7 @@ def parse_csv(text: str, *, source: str, today: date) -> list[Handover]:
     problems: list[str] = []
     handovers: list[Handover] = []
     seen: dict[str, int] = {}
-    for row in reader:
+    for row in _rows(reader, source):
         line = reader.line_num
         if None in row:
             problems.append(f"{source}:{line}: more values than columns")
@@ -205,3 +205,13 @@ def plan(env: Environment, team: Team, index: Index, handovers: Iterable[Handove
             )
         )
     return Plan.of(WORKFLOW, actions, notes)
+
+
+def _rows(reader: csv.DictReader[str], source: str) -> Iterator[dict[str, str | None]]:
+    """The rows, with a malformed file (an unclosed quote, a field over the csv
+    module's limit) reported by file and line instead of a traceback."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        # the row being read when it failed starts after the last line read whole
+        raise InputError(f"{source}:{reader.line_num + 1}: unreadable CSV ({exc})") from None

@@ -11,6 +11,7 @@ never a deletion.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -58,16 +59,37 @@ def in_window(env: Environment, member: Member) -> bool:
     )
 
 
-def plan(env: Environment, team: Team, index: Index) -> Plan:
+def links_to_check(env: Environment, team: Team, index: Index) -> list[int]:
+    """Open Give Back issues whose link to their plan may be missing (a run
+    stopped between creating one and linking it): the caller reads their links."""
+    found = []
+    for member in team.active_members():
+        key = key_for(member)
+        give_back = index.get(GIVE_BACK, key)
+        has_plan = index.get(ONBOARDING, key) is not None
+        if in_window(env, member) and give_back and give_back.issue.is_open and has_plan:
+            found.append(give_back.issue.iid)
+    return found
+
+
+def plan(
+    env: Environment,
+    team: Team,
+    index: Index,
+    links: Mapping[int, frozenset[int]] | None = None,
+) -> Plan:
+    """`links`: for the issues `links_to_check` named, the iids they link to."""
     steps: list[Step] = []
     for member in team.active_members():
         if in_window(env, member):
-            steps.extend(_open_for(env, index, member))
+            steps.extend(_open_for(env, index, member, links or {}))
     steps.extend(_departed(env, team, index))
     return Plan(tuple(steps))
 
 
-def _open_for(env: Environment, index: Index, member: Member) -> list[Step]:
+def _open_for(
+    env: Environment, index: Index, member: Member, links: Mapping[int, frozenset[int]]
+) -> list[Step]:
     key = key_for(member)
     config = env.config.workflows
     # a new plan has nothing ticked, so it is in its first phase, even when it
@@ -104,7 +126,14 @@ def _open_for(env: Environment, index: Index, member: Member) -> list[Step]:
         steps.append(Step(ONBOARDING, create))
         plan_ref = create.target
     wants_give_back = str(member.department) in {str(d) for d in config.give_back.departments}
-    if wants_give_back and index.get(GIVE_BACK, key) is None:
+    give_back = index.get(GIVE_BACK, key)
+    linked = links.get(give_back.issue.iid) if give_back else None
+    if plan_issue and give_back and linked is not None and plan_issue.issue.iid not in linked:
+        ref = IssueRef(iid=give_back.issue.iid)
+        steps.append(
+            Step(GIVE_BACK, LinkIssues(target=ref, other=IssueRef(iid=plan_issue.issue.iid)))
+        )
+    if wants_give_back and give_back is None:
         create = new_issue(
             env,
             workflow=GIVE_BACK,
