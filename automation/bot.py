@@ -20,6 +20,7 @@ from automation.applier import Applier, Outcome, Report
 from automation.config import Config, Team
 from automation.errors import InputError
 from automation.index import Duplicate, Index, Tracked, build, track
+from automation.marker import find
 from automation.workflows import consults, handover, onboarding, sweep
 from automation.workflows.common import Environment
 
@@ -54,6 +55,11 @@ class Shard:
         return value % self.total == self.number
 
 
+def _marker_only(issue: Issue) -> str:
+    marker = find(issue.description)
+    return marker.render() if marker else ""
+
+
 class Bot:
     def __init__(
         self,
@@ -76,9 +82,16 @@ class Bot:
     def issues(self, *, state: str) -> Iterator[Issue]:
         return self.api.iter_issues(labels=[self.config.labels.bot], state=state)
 
-    def index(self, *, state: str = "all") -> Index:
-        """Every bot issue (closed ones too, so a finished handover is not reopened)."""
-        return build(self.issues(state=state), self.api.me().username)
+    def index(self, *, state: str = "all", checklists: bool = True) -> Index:
+        """Every bot issue (closed ones too, so a finished handover is not reopened).
+
+        The sync planners need markers, labels and states, not checklists: with
+        `checklists=False` descriptions are dropped as pages stream in, so 10,000
+        issues cost tens of megabytes rather than hundreds."""
+        issues = self.issues(state=state)
+        if not checklists:
+            issues = (replace(i, description=_marker_only(i)) for i in issues)
+        return build(issues, self.api.me().username)
 
     def user_exists(self, username: str) -> bool:
         return self.api.find_user(username) is not None
@@ -90,11 +103,12 @@ class Bot:
     ) -> Plan:
         items = list(handovers)
         handover.check_users(items, self.user_exists, source=source)
-        return handover.plan(self.env(today), self.team, self.index(), items)
+        return handover.plan(self.env(today), self.team, self.index(checklists=False), items)
 
     def plan_onboarding(self, today: date, index: Index | None = None) -> Plan:
         env = self.env(today)
-        index = index or self.index()
+        if index is None:  # an empty Index is falsy: test for None
+            index = self.index(checklists=False)
         links = {
             iid: frozenset(self.api.linked_iids(iid))
             for iid in onboarding.links_to_check(env, self.team, index)
@@ -111,7 +125,10 @@ class Bot:
                 + "\n".join(export.problems)
             )
         return consults.plan(
-            self.env(today), self.team, index or self.index(), export.opportunities
+            self.env(today),
+            self.team,
+            self.index(checklists=False) if index is None else index,
+            export.opportunities,
         )
 
     def plan_sweep(self, today: date, *, shard: Shard | None = None) -> Plan:

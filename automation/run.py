@@ -38,7 +38,7 @@ def run(bot: Bot, today: date, *, config_path: Path, dry_run: bool = False) -> R
     result = RunResult()
     export_path = opportunities_file(bot, config_path)
     export = consults.read_csv(export_path) if export_path else None
-    index = bot.index()
+    index = bot.index(checklists=False)
     plans = [bot.plan_onboarding(today, index)]
     if export is not None:
         plans.append(bot.plan_consults(export, today, index))
