@@ -68,7 +68,9 @@ class Bot:
         config: Config,
         team: Team,
         templates_dir: Path | None = None,
+        deadline: float | None = None,
     ) -> None:
+        self.deadline = deadline  # time.monotonic() after which no new write starts
         self.api = api
         self.config = config
         self.team = team
@@ -193,7 +195,7 @@ class Bot:
     # -- writing -------------------------------------------------------------
 
     def apply(self, plan: Plan, *, on_outcome: Callable[[Outcome], None] | None = None) -> Report:
-        return Applier(self.api).apply(plan, on_outcome=on_outcome)
+        return Applier(self.api, deadline=self.deadline).apply(plan, on_outcome=on_outcome)
 
 
 class _Background:

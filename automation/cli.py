@@ -89,7 +89,21 @@ class State:
 
         config, team = self.load()
         settings = Settings.from_env(project=self.project, default_project=config.gitlab.project)
-        return Bot(api=GitLabApi(settings), config=config, team=team)
+        return Bot(api=GitLabApi(settings), config=config, team=team, deadline=_deadline())
+
+
+def _deadline() -> float | None:
+    """SALESBOT_DEADLINE (seconds): after this long no new write starts, and the
+    rest are reported as failed (exit 2) for the next run, so a job never
+    overruns its schedule against a slow or failing GitLab."""
+    value = os.environ.get("SALESBOT_DEADLINE", "").strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise InputError(f"SALESBOT_DEADLINE: '{value}' is not a number of seconds") from None
+    return time.monotonic() + seconds
 
 
 def _state(ctx: typer.Context) -> State:

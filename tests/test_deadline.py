@@ -1,0 +1,27 @@
+"""SALESBOT_DEADLINE bounds a run's writes; what is left is reported, not lost."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e import World
+
+
+def test_past_the_deadline_no_write_starts_and_the_next_run_finishes(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SALESBOT_DEADLINE", "0")
+    result = world.cli("onboard", "sync", today="2026-11-27")
+    assert result.code == 2
+    assert "deadline" in result.out and world.issues() == []
+    monkeypatch.delenv("SALESBOT_DEADLINE")
+    assert world.cli("onboard", "sync", today="2026-11-27").code == 0
+    assert len(world.issues("onboarding")) == 2
+
+
+def test_a_deadline_that_is_not_a_number_is_an_input_error(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SALESBOT_DEADLINE", "soon")
+    result = world.cli("sweep", today="2026-11-27")
+    assert result.code == 1 and "SALESBOT_DEADLINE" in result.err
