@@ -461,7 +461,8 @@ def sandbox_serve(
     out.print(f"GitLab sandbox on {sandbox.url} (project {sandbox.project_path})", markup=False)
     out.print(
         f"  export GITLAB_URL={sandbox.url} SALESBOT_PROJECT={sandbox.project_path} "
-        f"GITLAB_TOKEN=<the bot's sandbox token, see automation/sandbox/seed.yml>",
+        # the sandbox's own fake token (seed.yml), not a secret
+        f"GITLAB_TOKEN={sandbox.bot_token}",
         markup=False,
     )
     out.print("Press Ctrl+C to stop.", markup=False)

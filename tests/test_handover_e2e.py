@@ -12,48 +12,15 @@ from tests.e2e import World
 TODAY = "2026-11-27"
 
 
-def open_acme(world: World, *extra: str) -> int:
-    return world.cli(
-        "handover",
-        "open",
-        "--account",
-        "Acme Corp",
-        "--account-id",
-        "001ACME",
-        "--from",
-        "bob",
-        "--to",
-        "carol",
-        "--effective",
-        "2026-12-07",
-        "--reason",
-        "Territory realignment",
-        "--opportunity",
-        "0061",
-        *extra,
-        today=TODAY,
-    ).code
+ACME = (
+    "handover", "open", "--account", "Acme Corp", "--account-id", "001ACME",
+    "--from", "bob", "--to", "carol", "--effective", "2026-12-07",
+)  # fmt: skip
 
 
 def test_handover_open_assigns_the_incoming_seller_and_mentions_the_others(world: World) -> None:
     result = world.cli(
-        "handover",
-        "open",
-        "--account",
-        "Acme Corp",
-        "--account-id",
-        "001ACME",
-        "--from",
-        "bob",
-        "--to",
-        "carol",
-        "--effective",
-        "2026-12-07",
-        "--reason",
-        "Territory realignment",
-        "--opportunity",
-        "0061",
-        today=TODAY,
+        *ACME, "--reason", "Territory realignment", "--opportunity", "0061", today=TODAY
     )
     assert result.code == 0, result.err
     (issue,) = world.issues("handover")
@@ -68,23 +35,9 @@ def test_handover_open_assigns_the_incoming_seller_and_mentions_the_others(world
 
 
 def test_handover_open_twice_opens_one_issue_and_the_rerun_writes_nothing(world: World) -> None:
-    assert open_acme(world) == 0
+    assert world.cli(*ACME, today=TODAY).code == 0
     before = world.writes()
-    rerun = world.cli(
-        "handover",
-        "open",
-        "--account",
-        "Acme Corp",
-        "--account-id",
-        "001ACME",
-        "--from",
-        "bob",
-        "--to",
-        "carol",
-        "--effective",
-        "2026-12-07",
-        today=TODAY,
-    )
+    rerun = world.cli(*ACME, today=TODAY)
     assert rerun.code == 0
     assert "already open" in rerun.out
     assert world.writes() == before

@@ -29,7 +29,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -37,6 +37,7 @@ from pathlib import Path
 
 from automation.actions import Action, Comment, IssueRef, Plan
 from automation.config import Segment, Team
+from automation.csvfile import read_text, rows
 from automation.errors import InputError
 from automation.index import Index, Tracked
 from automation.marker import slug
@@ -126,13 +127,7 @@ def _row(values: dict[str, str], line: int) -> Opportunity:
 
 
 def read_csv(path: Path) -> Export:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read ({exc})") from None
-    return parse_csv(text, source=str(path))
+    return parse_csv(read_text(path), source=str(path))
 
 
 def parse_csv(text: str, *, source: str) -> Export:
@@ -145,7 +140,7 @@ def parse_csv(text: str, *, source: str) -> Export:
     found: list[Opportunity] = []
     problems: list[str] = []
     seen: dict[str, int] = {}
-    for row in _rows(reader, source):
+    for row in rows(reader, source):
         line = reader.line_num
         values = {k: (v or "").strip() for k, v in row.items() if k in COLUMNS}
         if not any(values.values()):
@@ -281,13 +276,3 @@ def _create(env: Environment, team: Team, opp: Opportunity, kind: str) -> Action
         else days_after(env.today, settings.due_days),
         extra_labels=[env.labels.segment(str(opp.segment))],
     )
-
-
-def _rows(reader: csv.DictReader[str], source: str) -> Iterator[dict[str, str | None]]:
-    """The rows, with a malformed file (an unclosed quote, a field over the csv
-    module's limit) reported by file and line instead of a traceback."""
-    try:
-        yield from reader
-    except csv.Error as exc:
-        # the row being read when it failed starts after the last line read whole
-        raise InputError(f"{source}:{reader.line_num + 1}: unreadable CSV ({exc})") from None

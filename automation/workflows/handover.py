@@ -11,13 +11,14 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from automation.actions import Plan
 from automation.config import Team
+from automation.csvfile import read_text, rows
 from automation.errors import InputError
 from automation.index import Index
 from automation.marker import slug
@@ -86,13 +87,7 @@ def parse_date(text: str, field: str) -> date:
 
 def read_csv(path: Path, *, today: date) -> list[Handover]:
     """Every row validated first; any bad row aborts with all bad rows listed."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read ({exc})") from None
-    return parse_csv(text, source=str(path), today=today)
+    return parse_csv(read_text(path), source=str(path), today=today)
 
 
 def parse_csv(text: str, *, source: str, today: date) -> list[Handover]:
@@ -111,7 +106,7 @@ def parse_csv(text: str, *, source: str, today: date) -> list[Handover]:
     problems: list[str] = []
     handovers: list[Handover] = []
     seen: dict[str, int] = {}
-    for row in _rows(reader, source):
+    for row in rows(reader, source):
         line = reader.line_num
         if None in row:
             problems.append(f"{source}:{line}: more values than columns")
@@ -205,13 +200,3 @@ def plan(env: Environment, team: Team, index: Index, handovers: Iterable[Handove
             )
         )
     return Plan.of(WORKFLOW, actions, notes)
-
-
-def _rows(reader: csv.DictReader[str], source: str) -> Iterator[dict[str, str | None]]:
-    """The rows, with a malformed file (an unclosed quote, a field over the csv
-    module's limit) reported by file and line instead of a traceback."""
-    try:
-        yield from reader
-    except csv.Error as exc:
-        # the row being read when it failed starts after the last line read whole
-        raise InputError(f"{source}:{reader.line_num + 1}: unreadable CSV ({exc})") from None

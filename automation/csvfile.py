@@ -1,0 +1,29 @@
+"""Reading the CSV files people export (CRM reports, realignment sheets)."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+from automation.errors import InputError
+
+
+def read_text(path: Path) -> str:
+    """The file's text; a BOM (as Excel writes one) is dropped."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read ({exc})") from None
+
+
+def rows(reader: csv.DictReader[str], source: str) -> Iterator[dict[str, str | None]]:
+    """The rows, with a malformed file (an unclosed quote, a field over the csv
+    module's limit) reported by file and line instead of a traceback."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        # the row being read when it failed starts after the last line read whole
+        raise InputError(f"{source}:{reader.line_num + 1}: unreadable CSV ({exc})") from None
