@@ -59,15 +59,24 @@ def in_window(env: Environment, member: Member) -> bool:
     )
 
 
+# A run stopped between creating a Give Back issue and linking it leaves it
+# unlinked; runs within this many days of its creation check and repair that.
+# Older issues are not re-read on every run (one GET each would add up).
+LINK_REPAIR_DAYS = 7
+
+
 def links_to_check(env: Environment, team: Team, index: Index) -> list[int]:
-    """Open Give Back issues whose link to their plan may be missing (a run
-    stopped between creating one and linking it): the caller reads their links."""
+    """Recent open Give Back issues whose link to their plan may be missing:
+    the caller reads their links."""
     found = []
+    since = days_after(env.today, -LINK_REPAIR_DAYS).isoformat()
     for member in team.active_members():
         key = key_for(member)
         give_back = index.get(GIVE_BACK, key)
-        has_plan = index.get(ONBOARDING, key) is not None
-        if in_window(env, member) and give_back and give_back.issue.is_open and has_plan:
+        if give_back is None or not give_back.issue.is_open:
+            continue
+        recent = give_back.issue.created_at[:10] >= since
+        if recent and index.get(ONBOARDING, key) is not None:
             found.append(give_back.issue.iid)
     return found
 
