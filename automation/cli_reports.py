@@ -132,8 +132,7 @@ def register(
         current = state(ctx)
         bot = current.bot()
         today = current.date()
-        index = bot.index(state="all")
-        snapshot = report.build(bot.env(today), bot.team, index, bot.api.settings.project)
+        snapshot, index = report.collect_with_index(bot, today)
         board = index.get(WORKFLOW, KEY)
         message = notify.digest(snapshot, dashboard_url=board.issue.web_url if board else None)
         if dry_run:

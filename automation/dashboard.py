@@ -45,7 +45,7 @@ from automation.config import Config, DashboardConfig
 from automation.errors import SalesbotError
 from automation.index import Tracked
 from automation.marker import Marker
-from automation.report import WORKFLOWS, Row, Snapshot, build, render_markdown
+from automation.report import WORKFLOWS, Row, Snapshot, collect_with_index, render_markdown
 from automation.workflows import sweep
 from automation.workflows.common import Environment
 
@@ -373,8 +373,7 @@ def prepare(bot: Bot, today: date, settings: DashboardSettings | None = None) ->
     dashboard's notes and the notes of each issue a ticked box names."""
     settings = settings or settings_for(bot.config)
     env = bot.env(today)
-    index = bot.index(state="all")
-    snapshot = build(env, bot.team, index, bot.api.settings.project)
+    snapshot, index = collect_with_index(bot, today)
     tracked = index.get(WORKFLOW, KEY)
     dashboard = tracked.issue if tracked else None
     jobs: list[Job] = []
@@ -482,9 +481,7 @@ def write(bot: Bot, result: Result) -> None:
     snapshot = prepared.snapshot
     try:
         if prepared.jobs:  # the actions changed due dates and assignees: show the new state
-            env = bot.env(prepared.today)
-            index = bot.index(state="all")
-            snapshot = build(env, bot.team, index, bot.api.settings.project)
+            snapshot = collect_with_index(bot, prepared.today)[0]
         _write(bot, prepared, snapshot, frozenset(result.done), result)
     except SalesbotError as exc:
         step = Step(WORKFLOW, _write_record(prepared, snapshot))

@@ -73,14 +73,14 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from automation.checklist import Checklist, parse, progress_bar
 from automation.config import Config, Team
-from automation.index import Index, Tracked
+from automation.index import Index, Tracked, track
 from automation.neutralise import Context, neutralise
 from automation.workflows import onboarding, sweep
 from automation.workflows.common import Environment
@@ -271,15 +271,46 @@ class Snapshot:
 
 def collect(bot: Bot, today: date) -> Snapshot:
     """Read every bot issue once and work out the figures as of `today`."""
-    return build(bot.env(today), bot.team, bot.index(state="all"), bot.api.settings.project)
+    return collect_with_index(bot, today)[0]
 
 
-def build(env: Environment, team: Team, index: Index, project: str) -> Snapshot:
-    """The figures of the workflows' issues in `index` (pure: no GitLab)."""
+def collect_with_index(bot: Bot, today: date) -> tuple[Snapshot, Index]:
+    """The figures, and the bot's index, from one streamed listing. Each
+    checklist is read as its page arrives and the index keeps issues without
+    their descriptions (but the dashboard's own), so 10,000 issues are never
+    all held in memory with their text."""
+    me = bot.api.me().username
+    light: list[Tracked] = []
+    seen: set[tuple[str, str]] = set()
+
+    def stream() -> Iterator[Tracked]:
+        # oldest first, so the first issue of a key is the one the Index keeps
+        for issue in bot.issues(state="all"):
+            tracked = track(issue, me)
+            if tracked is None:
+                continue
+            keep = tracked.marker.workflow not in WORKFLOWS
+            light.append(
+                tracked if keep else Tracked(tracked.marker, replace(issue, description=""))
+            )
+            if tracked.key not in seen:  # a duplicate's figures are not the workflow's
+                seen.add(tracked.key)
+                yield tracked
+
+    snapshot = build(bot.env(today), bot.team, stream(), bot.api.settings.project)
+    return snapshot, Index(light)
+
+
+def build(
+    env: Environment, team: Team, tracked_issues: Iterable[Tracked], project: str
+) -> Snapshot:
+    """The figures of the workflows' issues (pure: no GitLab)."""
     open_rows: list[Row] = []
     closed_rows: list[Row] = []
     cohort: list[Hire] = []
-    for tracked in index.of(*WORKFLOWS):
+    for tracked in tracked_issues:
+        if tracked.marker.workflow not in WORKFLOWS:
+            continue
         if not tracked.issue.is_open:
             closed_rows.append(_closed_row(team, tracked))
             continue
