@@ -743,17 +743,21 @@ def _rows_html(rows: Iterable[Row]) -> list[str]:
         "<table><thead><tr><th>Issue</th><th>Owner</th><th>Manager</th><th>Phase</th>"
         "<th>Progress</th><th>Due</th><th>Status</th></tr></thead><tbody>"
     ]
-    for row in rows:
-        status = STATUS_TEXT[row.status] if row.is_open else "complete (closed)"
-        out.append(
-            f'<tr class="{_e(row.status)}"><td>{_issue_html(row)}</td>'
-            f"<td>{_who_html(row.owner)}</td><td>{_who_html(row.manager)}</td>"
-            f"<td>{_e(row.phase) or '—'}</td>"
-            f"<td>{_bar_html(row.progress)} <small>{row.done}/{row.count}</small></td>"
-            f'<td>{row.due or "—"}</td><td class="{_e(row.status)}">{_e(status)}</td></tr>'
-        )
+    out.extend(_row_html(row) for row in rows)
     out.append("</tbody></table>")
     return out
+
+
+def _row_html(row: Row, extra: str = "") -> str:
+    """One table row; `extra` cells go between progress and due date."""
+    status = STATUS_TEXT[row.status] if row.is_open else "complete (closed)"
+    return (
+        f'<tr class="{_e(row.status)}"><td>{_issue_html(row)}</td>'
+        f"<td>{_who_html(row.owner)}</td><td>{_who_html(row.manager)}</td>"
+        f"<td>{_e(row.phase) or '—'}</td>"
+        f"<td>{_bar_html(row.progress)} <small>{row.done}/{row.count}</small></td>{extra}"
+        f'<td>{row.due or "—"}</td><td class="{_e(row.status)}">{_e(status)}</td></tr>'
+    )
 
 
 def _give_back_html(rows: Sequence[Row]) -> list[str]:
@@ -766,15 +770,7 @@ def _give_back_html(rows: Sequence[Row]) -> list[str]:
         "<th>Status</th></tr></thead><tbody>",
     ]
     for row in rows:
-        status = STATUS_TEXT[row.status] if row.is_open else "complete (closed)"
-        out.append(
-            f'<tr class="{_e(row.status)}"><td>{_issue_html(row)}</td>'
-            f"<td>{_who_html(row.owner)}</td><td>{_who_html(row.manager)}</td>"
-            f"<td>{_e(row.phase) or '—'}</td>"
-            f"<td>{_bar_html(row.progress)} <small>{row.done}/{row.count}</small></td>"
-            f"<td>{_yes(row.adopted)}</td><td>{_yes(row.used_monthly)}</td>"
-            f'<td>{row.due or "—"}</td><td class="{_e(row.status)}">{_e(status)}</td></tr>'
-        )
+        out.append(_row_html(row, f"<td>{_yes(row.adopted)}</td><td>{_yes(row.used_monthly)}</td>"))
     out.append("</tbody></table>")
     return out
 

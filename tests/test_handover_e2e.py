@@ -45,34 +45,11 @@ def test_handover_open_twice_opens_one_issue_and_the_rerun_writes_nothing(world:
 
 
 def test_dry_run_prints_the_plan_and_writes_nothing(world: World) -> None:
-    result = world.cli(
-        "handover",
-        "open",
-        "--account",
-        "Acme Corp",
-        "--from",
-        "bob",
-        "--to",
-        "carol",
-        "--dry-run",
-        today=TODAY,
-    )
+    result = world.cli(*ACME, "--dry-run", today=TODAY)
     assert result.code == 0
     assert "open 'Account Handover: Acme Corp (bob → carol)' for @carol" in result.out
     assert world.writes() == 0 and world.issues() == []
-    as_json = world.cli(
-        "handover",
-        "open",
-        "--account",
-        "Acme Corp",
-        "--from",
-        "bob",
-        "--to",
-        "carol",
-        "--dry-run",
-        "--json",
-        today=TODAY,
-    )
+    as_json = world.cli(*ACME, "--dry-run", "--json", today=TODAY)
     assert '"action": "create"' in as_json.out and world.writes() == 0
 
 

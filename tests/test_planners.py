@@ -293,3 +293,19 @@ def test_sweep_completes_once_and_respects_a_reopen() -> None:
         [Note(1, comment.body, "salesbot", False, "2026-10-20T09:00:00Z")], bot="salesbot"
     )
     assert sweep.decide(env, team, again, history).actions == ()
+
+
+def test_the_configured_assignee_rule_decides_who_owns_a_handover() -> None:
+    from automation.workflows import handover
+
+    config, team = shipped()
+    workflows = config.workflows
+    outgoing = workflows.model_copy(
+        update={"handover": workflows.handover.model_copy(update={"assignee": "outgoing"})}
+    )
+    moved = config.model_copy(update={"workflows": outgoing})
+    item = handover.make(account="Acme", from_user="bob", to_user="carol", effective=TODAY)
+    default = handover.plan(environment(TODAY), team, index_of(), [item])
+    changed = handover.plan(environment(TODAY, moved), team, index_of(), [item])
+    assert [s.action.assignees for s in default] == [("carol",)]  # type: ignore[union-attr]
+    assert [s.action.assignees for s in changed] == [("bob",)]  # type: ignore[union-attr]

@@ -88,5 +88,16 @@ def new_issue(
     )
 
 
+def assignees(
+    settings: WorkflowConfig, people: Mapping[str, str | None], also: Iterable[str] = ()
+) -> tuple[str, ...]:
+    """Who owns the issue: the person the config's `assignee` rule names among
+    `people` (else the first of them, the workflow's natural owner), then `also`,
+    whom only GitLab Premium keeps as extra assignees."""
+    named = [who for who in people.values() if who]
+    first = people.get(settings.assignee) or (named[0] if named else "")
+    return unique([first, *also])
+
+
 def days_after(anchor: date, days: int) -> date:
     return anchor + timedelta(days=days)

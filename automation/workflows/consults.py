@@ -42,7 +42,7 @@ from automation.errors import InputError
 from automation.index import Index, Tracked
 from automation.marker import slug
 from automation.neutralise import neutralise
-from automation.workflows.common import Environment, days_after, new_issue
+from automation.workflows.common import Environment, assignees, days_after, new_issue
 
 WORKFLOW = "opportunity"
 COLUMNS = ("id", "name", "account", "owner", "segment", "iacv", "amount", "close_date", "stage")
@@ -270,7 +270,7 @@ def _create(env: Environment, team: Team, opp: Opportunity, kind: str) -> Action
             "threshold": thresholds.consult if kind == "consult" else thresholds.ldr,
             "consult_name": name,
         },
-        assignees=[opp.owner],
+        assignees=assignees(settings, {"owner": opp.owner, "manager": manager}),
         due_date=min(days_after(env.today, settings.due_days), opp.close_date)
         if opp.close_date >= env.today
         else days_after(env.today, settings.due_days),

@@ -22,7 +22,7 @@ from automation.csvfile import read_text, rows
 from automation.errors import InputError
 from automation.index import Index
 from automation.marker import slug
-from automation.workflows.common import Environment, days_after, new_issue
+from automation.workflows.common import Environment, assignees, days_after, new_issue
 
 WORKFLOW = "handover"
 CSV_COLUMNS = ("account", "account_id", "from", "to", "effective_date", "reason", "opportunities")
@@ -192,9 +192,13 @@ def plan(env: Environment, team: Team, index: Index, handovers: Iterable[Handove
                     "reason": h.reason,
                     "opportunities": list(h.opportunities),
                 },
-                # the incoming seller owns it; the outgoing seller too where the tier
-                # allows several assignees (Free keeps the first).
-                assignees=[h.to_user, h.from_user],
+                # by default the incoming seller owns it; the outgoing seller too
+                # where the tier allows several assignees (Free keeps the first).
+                assignees=assignees(
+                    settings,
+                    {"incoming": h.to_user, "outgoing": h.from_user, "manager": manager},
+                    also=[h.to_user, h.from_user],
+                ),
                 due_date=due,
                 extra_labels=[env.labels.segment(str(segment))] if segment else [],
             )

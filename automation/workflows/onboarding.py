@@ -19,7 +19,7 @@ from automation.actions import Comment, IssueRef, LinkIssues, Plan, Step
 from automation.config import Member, Team
 from automation.index import Index
 from automation.templates import load_info
-from automation.workflows.common import Environment, days_after, new_issue
+from automation.workflows.common import Environment, assignees, days_after, new_issue
 
 ONBOARDING = "onboarding"
 GIVE_BACK = "give-back"
@@ -125,7 +125,9 @@ def _open_for(
             key=key,
             settings=config.onboarding,
             data=data,
-            assignees=[member.username],
+            assignees=assignees(
+                config.onboarding, {"hire": member.username, "manager": member.manager}
+            ),
             due_date=current.due,
             extra_labels=[
                 env.labels.phase(current.days),
@@ -156,7 +158,9 @@ def _open_for(
                 "due_date": days_after(member.start_date, config.give_back.due_days),
                 "onboarding_ref": f"#{plan_issue.issue.iid}" if plan_issue else None,
             },
-            assignees=[member.username],
+            assignees=assignees(
+                config.give_back, {"hire": member.username, "manager": member.manager}
+            ),
             due_date=days_after(member.start_date, config.give_back.due_days),
             extra_labels=[env.labels.segment(str(member.segment))],
         )
