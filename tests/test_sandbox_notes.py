@@ -54,7 +54,7 @@ def test_a_commands_only_note_is_202_and_stores_nothing(sandbox: Sandbox, projec
     label_id = project.labels.get("x").id
     assert response.json() == {
         "commands_changes": {"add_label_ids": [label_id], "state_event": "close"},
-        "summary": ['Added ~"x" label.', "Closed this issue."],
+        "summary": ['Added ~"x" label. Closed this issue.'],
     }
     after = project.issues.get(issue.iid)
     assert after.state == "closed" and after.labels == ["x"] and after.user_notes_count == 0

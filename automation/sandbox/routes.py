@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, unquote, urlencode
 
 from werkzeug.wrappers import Request
 
+from automation.sandbox import search
 from automation.sandbox.render import Renderer
 from automation.sandbox.service import (
     ApiError,
@@ -354,9 +355,12 @@ def _filter_labels(call: Call, project: Project, issues: list[Issue]) -> list[Is
     wanted = params.get("labels")
     if wanted is not None and to_names(wanted):
         names = to_names(wanted)
-        if [n.lower() for n in names] == ["none"]:
+        # Issuables::LabelFilter#by_label: `None` anywhere in the list means
+        # "no labels" and `Any` "some label"; the other names are then ignored.
+        lowered = {n.lower() for n in names}
+        if "none" in lowered:
             issues = [i for i in issues if not i.label_ids]
-        elif [n.lower() for n in names] == ["any"]:
+        elif "any" in lowered:
             issues = [i for i in issues if i.label_ids]
         else:
             ids = _label_ids(call, project, names)
@@ -421,22 +425,11 @@ def _filter_times(params: dict[str, Any], issues: list[Issue]) -> list[Issue]:
 
 
 def _search(params: dict[str, Any], issues: list[Issue]) -> list[Issue]:
-    """`search` in title and/or description (`in`); every word must match
-    within one field, words under 3 characters are ignored unless all are."""
-    query = str(params["search"]).lower()
-    words = [w for w in query.split() if len(w) >= 3] or [query.strip()]
+    """`search` over title and/or description (`in`), GitLab's way (search.py)."""
     fields = to_names(params.get("in") or "title,description")
     if any(f not in ("title", "description") for f in fields):
         raise ApiError(400, {"error": "in does not have a valid value"})
-
-    def matches(issue: Issue) -> bool:
-        for name in fields:
-            text = (issue.title if name == "title" else issue.description or "").lower()
-            if all(w in text for w in words):
-                return True
-        return False
-
-    return [i for i in issues if matches(i)]
+    return search.matching(issues, str(params["search"]), fields)
 
 
 def _order(params: dict[str, Any], issues: list[Issue]) -> list[Issue]:
@@ -526,7 +519,10 @@ def create_note(call: Call) -> Reply:
         project, call.actor(), call.issue(project), call.params
     )
     if note is None:
-        return json_reply(202, {"commands_changes": commands.updates, "summary": commands.messages})
+        # Entities::NoteCommands: `summary` is the note's one `commands_only`
+        # error, the messages joined by a space (Notes::QuickActionsService).
+        summary = [" ".join(commands.messages)]
+        return json_reply(202, {"commands_changes": commands.updates, "summary": summary})
     return json_reply(201, call.render.note(note, commands_changes=commands.updates))
 
 
@@ -537,10 +533,32 @@ def update_note(call: Call) -> Reply:
     return json_reply(200, call.render.note(call.service.update_note(note, call.params)))
 
 
+def delete_note(call: Call) -> Reply:
+    note = _find_note(call)
+    call.service.delete_note(call.project(), call.actor(), note)
+    return Reply(204, None)
+
+
+def list_participants(call: Call) -> Reply:
+    project = call.project()
+    users = call.service.participants(project, call.issue(project))
+    return page_reply(call, users, call.render.user)
+
+
 def list_label_events(call: Call) -> Reply:
     project = call.project()
     events = call.store.label_events_of(call.issue(project).id)
     return page_reply(call, events, call.render.label_event)
+
+
+def get_label_event(call: Call) -> Reply:
+    project = call.project()
+    issue = call.issue(project)
+    event_id = call.args["event_id"]
+    event = call.store.label_events.get(int(event_id)) if event_id.isdigit() else None
+    if event is None or event.issue_id != issue.id:
+        raise not_found()
+    return json_reply(200, call.render.label_event(event))
 
 
 def list_state_events(call: Call) -> Reply:
@@ -638,10 +656,13 @@ ROUTES: tuple[Route, ...] = (
     _route("POST", f"{_ISSUE}/notes", create_note),
     _route("GET", f"{_ISSUE}/notes/:note_id", get_note),
     _route("PUT", f"{_ISSUE}/notes/:note_id", update_note),
+    _route("DELETE", f"{_ISSUE}/notes/:note_id", delete_note),
+    _route("GET", f"{_ISSUE}/participants", list_participants, auth=False),
     _route("GET", f"{_ISSUE}/links", list_links),
     _route("POST", f"{_ISSUE}/links", create_link),
     _route("DELETE", f"{_ISSUE}/links/:link_id", delete_link),
     _route("GET", f"{_ISSUE}/resource_label_events", list_label_events),
+    _route("GET", f"{_ISSUE}/resource_label_events/:event_id", get_label_event),
     _route("GET", f"{_ISSUE}/resource_state_events", list_state_events),
 )
 

@@ -5,7 +5,8 @@ as they do against GitLab), in a daemon thread by `start()` or blocking by
 `serve_forever()`. Around the endpoints (`routes.py`) it adds what sits in
 front of GitLab's Rails app: injected latency, proxy faults (502/503 before
 the request reaches GitLab, or 502 after a write was committed), and the
-authenticated-API throttle with GitLab's `RateLimit-*` headers (reference §6).
+authenticated- and unauthenticated-API throttles with GitLab's `RateLimit-*`
+headers (reference §6).
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ class SandboxOptions:
     """Behaviour a test may switch mid-run (`sandbox.options.fault_rate = 0.5`)."""
 
     premium: bool = False
-    rate_limit: int | None = None  # requests per window per token; None: unlimited
+    rate_limit: int | None = None  # requests per window per token or per IP; None: unlimited
     fault_rate: float = 0.0  # fraction of requests answered 502/503 before GitLab sees them
     commit_then_fail_rate: float = 0.0  # fraction of writes carried out, then answered 502
     latency: float = 0.0  # seconds added to every request
@@ -138,7 +139,7 @@ class _Throttle:
         self._lock = threading.Lock()
         self._windows: dict[str, tuple[int, int]] = {}
 
-    def hit(self, key: str, limit: int, window: float) -> tuple[bool, dict[str, str]]:
+    def hit(self, key: str, name: str, limit: int, window: float) -> tuple[bool, dict[str, str]]:
         now = time.time()
         index = int(now // window)
         with self._lock:
@@ -147,7 +148,7 @@ class _Throttle:
             self._windows[key] = (index, count)
         reset = (index + 1) * window
         headers = {
-            "RateLimit-Name": "throttle_authenticated_api",
+            "RateLimit-Name": name,
             "RateLimit-Limit": str(limit),
             "RateLimit-Observed": str(count),
             "RateLimit-Remaining": str(max(0, limit - count)),
@@ -458,9 +459,15 @@ class Sandbox:
             user = self._store.user_by_token(token) if token else None
         rate_headers: dict[str, str] = {}
         if options.rate_limit is not None:
-            key = f"user:{user.id}" if user else f"ip:{request.remote_addr}"
+            # Rack::Attack (lib/gitlab/rack_attack.rb): a request with a valid
+            # token counts per user under throttle_authenticated_api, any other
+            # per IP under throttle_unauthenticated_api (GitLab 14.3+).
+            if user is not None:
+                key, name = f"user:{user.id}", "throttle_authenticated_api"
+            else:
+                key, name = f"ip:{request.remote_addr}", "throttle_unauthenticated_api"
             throttled, rate_headers = self._throttle.hit(
-                key, options.rate_limit, options.rate_window
+                key, name, options.rate_limit, options.rate_window
             )
             if throttled:
                 response = Response("Retry later\n", 429, content_type="text/plain")
@@ -519,7 +526,9 @@ class Sandbox:
                 reply = routes.Reply(500, {"message": "500 Internal Server Error"})
             finally:
                 self._store.commit()
-        if isinstance(reply.body, str):
+        if reply.status == 204:
+            response = Response(status=204)  # `no_content!`: no body at all
+        elif isinstance(reply.body, str):
             response = Response(reply.body, reply.status, content_type="text/plain")
         else:
             response = _json(reply.status, reply.body)

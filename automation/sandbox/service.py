@@ -30,6 +30,7 @@ from typing import Any
 from automation.sandbox import markdown
 from automation.sandbox.quick_actions import Interpretation, extract, interpret, new_updates
 from automation.sandbox.store import (
+    MAINTAINER,
     Issue,
     Label,
     LabelEvent,
@@ -662,6 +663,10 @@ class Service:
         commands = interpret(found, self._target(project, actor, issue, persisted=True))
         issue = self.apply_commands(project, actor, issue, commands.updates)
         if not text:
+            if not commands.messages:
+                # Notes::CreateService#do_commands: a commands-only note with no
+                # message (nothing applied) is an error; the API answers 400.
+                raise ApiError(400, {"message": "400 Bad request - Failed to apply commands."})
             return None, commands
         now = self._now()
         note = Note(
@@ -689,6 +694,38 @@ class Service:
             raise ApiError(400, {"error": "body is empty"})
         changed = dataclasses.replace(note, body=text, updated_at=self._now())
         return self.store.put(changed)
+
+    def delete_note(self, project: Project, actor: User, note: Note) -> None:
+        """DELETE .../notes/:note_id: `authorize! :admin_note` (NotePolicy):
+        the note's author or a Maintainer+, never a system note."""
+        if note.system:
+            raise ApiError(403, {"message": "403 Forbidden"})
+        if note.author_id != actor.id and self.access_level(project, actor) < MAINTAINER:
+            raise ApiError(403, {"message": "403 Forbidden"})
+        self.store.delete_note(note)
+
+    def participants(self, project: Project, issue: Issue) -> list[User]:
+        """Issuable#visible_participants (Participable#raw_participants): the
+        author, note authors in order (a system note's only if it is not
+        already in), the assignees, then users @mentioned in the title,
+        description and comments; only those who may read the issue."""
+        users = self.store.users
+        found: list[int] = [issue.author_id]
+        mentioned: list[str] = [*_mentions(issue.title), *_mentions(issue.description or "")]
+        notes = sorted(self.store.notes_of(issue.id), key=lambda n: (n.created_at, n.id))
+        for note in notes:
+            mentions = _mentions(note.body)
+            if note.system and note.author_id in found and not mentions:
+                continue
+            if note.author_id not in found:
+                found.append(note.author_id)
+            mentioned.extend(mentions)
+        found.extend(i for i in issue.assignee_ids if i not in found)
+        for username in mentioned:
+            user = self.store.user_by_username(username)
+            if user is not None and user.id not in found:
+                found.append(user.id)
+        return [users[i] for i in found if i in users and self.can_read(project, users[i])]
 
     # -- links -------------------------------------------------------------
 
@@ -756,6 +793,15 @@ class Service:
 
     def _now(self) -> str:
         return format_time(self._clock())
+
+
+_MENTION = re.compile(r"(?<![\w@`])@([A-Za-z0-9_][A-Za-z0-9_.-]*)")
+
+
+def _mentions(text: str) -> list[str]:
+    """Usernames @mentioned in a text (User.reference_pattern; a trailing
+    `.` or `-` ends the sentence, not the name)."""
+    return [name.rstrip(".-") for name in _MENTION.findall(text)]
 
 
 def _due_date_note(due: str | None) -> str:

@@ -254,6 +254,14 @@ class Store:
         if self._db is not None:
             self._db.delete("link", link.id)
 
+    def delete_note(self, note: Note) -> None:
+        self.notes.pop(note.id, None)
+        ids = self._notes_of.get(note.issue_id, [])
+        if note.id in ids:
+            ids.remove(note.id)
+        if self._db is not None:
+            self._db.delete("note", note.id)
+
     def commit(self) -> None:
         if self._db is not None:
             self._db.commit()
