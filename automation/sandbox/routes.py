@@ -545,6 +545,15 @@ def list_participants(call: Call) -> Reply:
     return page_reply(call, users, call.render.user)
 
 
+def list_merge_requests(call: Call) -> Reply:
+    """`closed_by` and `related_merge_requests`: the sandbox has no merge
+    requests, and GitLab answers an empty page for an issue without any."""
+    project = call.project()
+    call.issue(project)
+    none: list[dict[str, Any]] = []
+    return page_reply(call, none, lambda item: item)
+
+
 def list_label_events(call: Call) -> Reply:
     project = call.project()
     events = call.store.label_events_of(call.issue(project).id)
@@ -658,6 +667,8 @@ ROUTES: tuple[Route, ...] = (
     _route("PUT", f"{_ISSUE}/notes/:note_id", update_note),
     _route("DELETE", f"{_ISSUE}/notes/:note_id", delete_note),
     _route("GET", f"{_ISSUE}/participants", list_participants, auth=False),
+    _route("GET", f"{_ISSUE}/closed_by", list_merge_requests, auth=False),
+    _route("GET", f"{_ISSUE}/related_merge_requests", list_merge_requests, auth=False),
     _route("GET", f"{_ISSUE}/links", list_links),
     _route("POST", f"{_ISSUE}/links", create_link),
     _route("DELETE", f"{_ISSUE}/links/:link_id", delete_link),
