@@ -10,8 +10,12 @@ import gitlab
 import pytest
 import requests
 from gitlab.v4.objects import Project
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
-from automation.sandbox import Sandbox
+from automation.sandbox import Sandbox, search
+from automation.sandbox.search import STOP_WORDS
+from automation.sandbox.store import Issue
 
 
 def as_user(sandbox: Sandbox, username: str) -> Project:
@@ -254,3 +258,38 @@ def test_saving_labels_then_listing_by_them_any_and_none(project: Project) -> No
     for labels in (["label2"], "label2", "Any"):
         assert [i.iid for i in project.issues.list(labels=labels)] == [issue.iid]
     assert project.issues.list(labels="None") == []
+
+
+_WORDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1)
+
+
+@given(words=st.lists(_WORDS, min_size=1, max_size=6), pick=st.integers(min_value=0))
+def test_every_word_of_a_title_finds_its_issue(words: list[str], pick: int) -> None:
+    """Full-text search: any word of the title (not a stop word) and the whole
+    title as a quoted phrase find the issue, in any case."""
+    title = " ".join(words)
+    issue = Issue(
+        id=1,
+        iid=1,
+        project_id=1,
+        title=title,
+        description=None,
+        state="opened",
+        created_at="",
+        updated_at="",
+        closed_at=None,
+        closed_by_id=None,
+        author_id=1,
+        label_ids=(),
+        assignee_ids=(),
+        due_date=None,
+        confidential=False,
+        discussion_locked=None,
+    )
+    fields = ["title", "description"]
+    meaningful = [w for w in words if w.lower() not in STOP_WORDS]
+    assume(meaningful)
+    word = meaningful[pick % len(meaningful)]
+    assert search.matching([issue], word.swapcase(), fields) == [issue]
+    assert search.matching([issue], f'"{title}"', fields) == [issue]
+    assert search.matching([issue], word, ["description"]) == []

@@ -29,6 +29,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import snowballstemmer
 
@@ -43,7 +44,7 @@ _STOP_LIST = """i me my myself we our ours ourselves you your yours yourself you
     to from up down in out on off over under again further then once here there when
     where why how all any both each few more most other some such no nor not only own
     same so than too very s t can will just don should now"""
-_STOP_WORDS = frozenset(_STOP_LIST.split())
+STOP_WORDS = frozenset(_STOP_LIST.split())
 _FULL_TEXT_TERM = re.compile("[\u0000-\u02ff\u1e00-\u1eff\u2070-\u218f]*")
 _LONG_WORDS = re.compile(r"[A-Za-z0-9+/@]{50,}")
 _URL_SCHEME = re.compile(r"(?:(?<=\W)|^)\w+://(?=\w+)")
@@ -100,25 +101,31 @@ def _tokens(text: str) -> list[str | None]:
 
 def _lexeme(token: str) -> str | None:
     word = token.lower()
-    if word in _STOP_WORDS:
+    if word in STOP_WORDS:
         return None
     if word.isascii() and word.isalpha():
         return str(_STEMMER.stemWord(word))
     return word  # numbers and mixed words use the `simple` dictionary
 
 
-def _vector(issue: Issue) -> list[_Lexeme]:
-    """The issue's search vector: title (A), then description (B)."""
+def _vector(issue: Issue) -> tuple[_Lexeme, ...]:
+    return _vector_of(issue.title, issue.description or "")
+
+
+@lru_cache(maxsize=4096)
+def _vector_of(title: str, description: str) -> tuple[_Lexeme, ...]:
+    """The issue's search vector (GitLab keeps it in `issue_search_data`):
+    title (A), then description (B)."""
     lexemes: list[_Lexeme] = []
     offset = 0
-    for name, text in (("title", issue.title), ("description", issue.description or "")):
+    for name, text in (("title", title), ("description", description)):
         clean = _transliterate(_LONG_WORDS.sub(" ", text))
         tokens = _tokens(clean)
         for index, token in enumerate(tokens):
             if token is not None:
                 lexemes.append(_Lexeme(token, offset + index + 1, _WEIGHTS[name]))
         offset += len(tokens)
-    return lexemes
+    return tuple(lexemes)
 
 
 def _full_text_match(issue: Issue, query: str, fields: list[str]) -> bool:
@@ -142,7 +149,7 @@ def _full_text_match(issue: Issue, query: str, fields: list[str]) -> bool:
     return checked
 
 
-def _phrase(vector: list[_Lexeme], tokens: list[str | None], *, prefix: bool) -> bool:
+def _phrase(vector: Iterable[_Lexeme], tokens: list[str | None], *, prefix: bool) -> bool:
     """`t1 <-> t2 <-> ...` (prefix `:*` on each when asked); stop words keep
     their place as a gap."""
     at: dict[int, str] = {lexeme.position: lexeme.text for lexeme in vector}
