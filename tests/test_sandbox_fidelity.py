@@ -43,7 +43,7 @@ def test_participants_are_author_commenters_assignees_and_mentioned_readers(
     issue = as_bob.issues.create(
         {
             "title": "Acme handover",
-            "description": "cc @dave, @outsider and @nobody-here",
+            "description": "cc @dave, @outsider and @nobody-here\n\n`@frank` is in code",
             "assignee_ids": [carol.id],
         }
     )
@@ -54,8 +54,8 @@ def test_participants_are_author_commenters_assignees_and_mentioned_readers(
 
     usernames = [person["username"] for person in people]
     assert usernames[:4] == ["bob", "alice", "salesbot", "carol"]
-    # Mentions come last; the non-member cannot read the private project and
-    # an unknown name is no one.
+    # Mentions come last; the non-member cannot read the private project, an
+    # unknown name is no one, and a mention in code is none.
     assert set(usernames[4:]) == {"dave", "erin"}
     assert set(people[0]) >= {"id", "username", "name", "state", "avatar_url", "web_url"}
 

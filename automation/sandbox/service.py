@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from markdown_it import MarkdownIt
+
 from automation.sandbox import markdown
 from automation.sandbox.quick_actions import Interpretation, extract, interpret, new_updates
 from automation.sandbox.store import (
@@ -798,10 +800,21 @@ class Service:
 _MENTION = re.compile(r"(?<![\w@`])@([A-Za-z0-9_][A-Za-z0-9_.-]*)")
 
 
+_MARKDOWN = MarkdownIt("commonmark")
+
+
 def _mentions(text: str) -> list[str]:
-    """Usernames @mentioned in a text (User.reference_pattern; a trailing
-    `.` or `-` ends the sentence, not the name)."""
-    return [name.rstrip(".-") for name in _MENTION.findall(text)]
+    """Usernames @mentioned in a text's prose (User.reference_pattern; a
+    trailing `.` or `-` ends the sentence, not the name). As in GitLab's
+    reference filters, code spans and code blocks mention no one."""
+    if "@" not in text:
+        return []
+    names: list[str] = []
+    for token in _MARKDOWN.parse(text):
+        for child in token.children or []:
+            if child.type == "text":
+                names.extend(name.rstrip(".-") for name in _MENTION.findall(child.content))
+    return names
 
 
 def _due_date_note(due: str | None) -> str:
