@@ -357,11 +357,13 @@ def read_tick(body: str) -> TickNote | None:
 def requesters(
     requests: Sequence[Request], notes: Iterable[Note], bot: str | None = None
 ) -> list[Request]:
-    """Each request with the author of the latest system note that ticked its
-    box in its current offer. A note naming the box's key must name its offer
-    too (a tick of an earlier offer is not this one); a note with the text
-    only counts when it is newer than the bot's last edit of the dashboard.
-    Anything else leaves the request uncredited: never a guess."""
+    """Each request with the person whose system note ticked its box in its
+    current offer, when nothing since could have changed that box. A note
+    naming the box's key must name its offer too (a tick of an earlier offer
+    is not this one); a note with the text only counts when it is newer than
+    the bot's last edit of the dashboard. A later untick, or a person's
+    "changed the description" (an edit of the whole text, which may have
+    unticked and ticked any box), withdraws the credit: never a guess."""
     ordered = sorted(notes, key=lambda n: (n.created_at, n.id))
     by_key = {r.key: r for r in requests}
     by_text = {_normalise(r.text): r for r in requests}
@@ -369,8 +371,12 @@ def requesters(
     last_edit = max(bot_edits, default=None)
     latest: dict[str, Note] = {}
     for note in ordered:
-        tick = read_tick(note.body) if note.system and note.author != bot else None
-        if tick is None or not tick.completed:
+        if not note.system or note.author == bot:
+            continue
+        tick = read_tick(note.body)
+        if tick is None:
+            if note.body.strip() == "changed the description":
+                latest.clear()
             continue
         if tick.key is not None:
             request = by_key.get(tick.key)
@@ -382,7 +388,10 @@ def requesters(
                 last_edit is not None and (note.created_at, note.id) < last_edit
             ):
                 continue
-        latest[request.key] = note
+        if tick.completed:
+            latest[request.key] = note
+        else:
+            latest.pop(request.key, None)
     return [
         replace(r, by=latest[r.key].author, tick=latest[r.key].id) if r.key in latest else r
         for r in requests
