@@ -610,20 +610,22 @@ def test_a_box_ticked_again_after_it_was_carried_out_is_a_new_action(world: Worl
 
 class FailAfter:
     """In front of the sandbox: the `at`-th write (counted once armed) is
-    carried out and then answered 502, as a proxy timing out does; with
-    `down`, every later request is answered 502 too (GitLab gone for the run)."""
+    carried out and then answered 502, as a proxy timing out does (or, with
+    `lost`, answered 502 without reaching GitLab); with `down`, every later
+    request is answered 502 too (GitLab gone for the rest of the run)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
         self.at: int | None = None
         self.down = False
+        self.lost = False
         self.writes = 0
         self.failed = False
         self.lock = threading.Lock()
 
-    def arm(self, at: int | None, *, down: bool) -> None:
+    def arm(self, at: int | None, *, down: bool, lost: bool = False) -> None:
         with self.lock:
-            self.at, self.down, self.writes, self.failed = at, down, 0, False
+            self.at, self.down, self.lost, self.writes, self.failed = at, down, lost, 0, False
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         write = environ["REQUEST_METHOD"] not in ("GET", "HEAD")
@@ -635,7 +637,8 @@ class FailAfter:
             fail = write and self.writes == self.at
         if not fail:
             return self.app(environ, start_response)
-        list(self.app(environ, lambda *_: None))  # committed
+        if not self.lost:
+            list(self.app(environ, lambda *_: None))  # committed
         with self.lock:
             self.failed = True
         return self._bad_gateway(start_response)
@@ -668,11 +671,12 @@ ACTIONS = {
     "reassign": ("globex", "grace", 3),
 }
 CASES = [
-    pytest.param(kind, at, credited, down, id=f"{kind}-write{at}-{mode}-{how}")
+    pytest.param(kind, at, credited, down, lost, id=f"{kind}-write{at}-{mode}-{how}")
     for kind, (_, _, writes) in ACTIONS.items()
     for at in range(1, writes + 1)
     for credited, how in ((True, "credited"), (False, "uncredited"))
-    for down, mode in ((True, "down"), (False, "blip"))
+    # committed then 502 and GitLab gone; committed then 502 once; lost and GitLab gone
+    for down, lost, mode in ((True, False, "down"), (False, False, "blip"), (True, True, "lost"))
     if credited or kind != "reassign"  # an uncredited reassign is never carried out
 ]
 
@@ -688,9 +692,9 @@ def effect(world: World, kind: str, iid: int) -> tuple[Any, int]:
     return issue.assignees, sum("Reassigned to" in n for n in notes)
 
 
-@pytest.mark.parametrize(("kind", "at", "credited", "down"), CASES)
+@pytest.mark.parametrize(("kind", "at", "credited", "down", "lost"), CASES)
 def test_each_ticked_action_is_carried_out_exactly_once_whatever_write_fails(
-    faulty: tuple[World, FailAfter], kind: str, at: int, credited: bool, down: bool
+    faulty: tuple[World, FailAfter], kind: str, at: int, credited: bool, down: bool, lost: bool
 ) -> None:
     world, gate = faulty
     target_name, who, _ = ACTIONS[kind]
@@ -705,7 +709,7 @@ def test_each_ticked_action_is_carried_out_exactly_once_whatever_write_fails(
         "reassign": (who,),
     }[kind]
 
-    gate.arm(at, down=down)
+    gate.arm(at, down=down, lost=lost)
     first = dashboard.refresh(world.bot, TODAY)
     assert first.report.failures  # the fault was met
     assert gate.writes >= at
