@@ -20,18 +20,32 @@ next run:
 - *reassign* (handovers): assign the handover to the person who ticked it.
 
 Who ticked is read from GitLab's system note "marked the checklist item
-**…** as completed", which names its author. Every action leaves a note on
-the affected issue naming that person and carrying the id of the tick's
-system note, so a rerun (even after a failed dashboard write) never extends
-twice; the rewritten dashboard has the box unticked again. Right before the
-write the issue is read again: when someone ticked another box meanwhile,
-their tick is kept for the next run.
+**…** as completed", which names its author. GitLab.com writes the item's
+text with Markdown punctuation backslash-escaped and an HTML comment's inner
+text kept as plain text (`Extend \\#2 by a week  task:dashboard\\.extend\\.2`);
+other GitLabs write the item's source as typed. Both are read (`read_tick`).
+A tick GitLab did not credit (a box ticked by editing the whole description
+makes GitLab note only "changed the description") is never guessed: reassign
+is refused, and the dashboard says so and what to do.
+
+Exactly once: each box carries the day it was offered (`<!-- offered:… -->`,
+a new one each time the box is offered again after being carried out), and
+an action's id is the dashboard iid, the box's key and that day, known
+whether or not the tick was credited. The action's first write is its note
+on the affected issue, carrying that id and the change it makes (due date
+from/to, assignee was/to); its effect (the due date or assignee, set to a
+value, never moved relative to the current one) comes second. A rerun that
+finds the note only finishes what is missing, so a failure after any write
+(including the dashboard rewrite) never extends twice. The rewritten
+dashboard has the box unticked again. Right before the write the issue is
+read again: when someone ticked another box meanwhile, their tick is kept
+for the next run.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Literal
@@ -65,7 +79,23 @@ _TICK_NOTE = re.compile(
 )
 _TASK_KEY = re.compile(r"<!--\s*task:([A-Za-z0-9._-]+)\s*-->")
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-_DONE = re.compile(r"<!-- salesbot:dashboard-action kind=(\w+) tick=(\d+) -->")
+# CommonMark: a backslash before any ASCII punctuation character escapes it.
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+# The box's hidden comments at the end of a tick note's text, with or without
+# their delimiters (GitLab.com keeps only a comment's inner text).
+_HIDDEN_AT_END = re.compile(
+    r"\s*(?:<!--\s*)?(?P<name>task|offered):(?P<value>[A-Za-z0-9._:-]+)(?:\s*-->)?\s*$"
+)
+_BOX_OFFERED = re.compile(
+    r"<!-- offered:(?P<offered>[0-9.-]+) --> <!-- task:(?P<key>dashboard\.\w+\.\d+) -->"
+)
+_DONE = re.compile(r"<!-- salesbot:dashboard-action (?P<fields>[^>]*?) -->")
+_NOTICE = re.compile(
+    r"<!-- salesbot:unattributed key=(?P<key>dashboard\.\w+\.\d+) "
+    r"date=(?P<date>\d{4}-\d{2}-\d{2}) done=(?P<done>yes|no) -->"
+)
+# An explanation of an uncredited tick stays on the dashboard this many days.
+NOTICE_DAYS = 7
 
 
 # `dashboard:` in config/salesbot.yml, declared once in automation.config
@@ -83,35 +113,49 @@ def action_key(kind: Kind, iid: int) -> str:
     return f"dashboard.{kind}.{iid}"
 
 
-def _box(kind: Kind, iid: int, text: str, pending: frozenset[str]) -> str:
-    key = action_key(kind, iid)
+def box_text(kind: Kind, iid: int, settings: DashboardSettings) -> str:
+    """A box's visible text: no untrusted text and no dates, so a tick note's
+    text can be matched against it."""
+    if kind == "extend":
+        days = settings.extend_days
+        return f"Extend #{iid} by {'a week' if days == 7 else f'{days} days'}"
+    if kind == "waive":
+        return f"Waive the next nudge on #{iid}"
+    return f"Reassign handover #{iid} to me"
+
+
+def _box(key: str, text: str, pending: frozenset[str], offered: str) -> str:
     mark = "x" if key in pending else " "
-    return f"- [{mark}] {text} <!-- task:{key} -->"
+    return f"- [{mark}] {text} <!-- offered:{offered} --> <!-- task:{key} -->"
 
 
 def action_lines(
-    rows: Sequence[Row], *, today: date, settings: DashboardSettings, pending: frozenset[str]
+    rows: Sequence[Row],
+    *,
+    today: date,
+    settings: DashboardSettings,
+    pending: frozenset[str],
+    offered: Mapping[str, str] | None = None,
 ) -> list[str]:
     """The checkboxes under one table: extend for issues overdue or due soon,
     waive for overdue ones, reassign for handovers, and any box still waiting
-    to be carried out. Their text holds no untrusted text and no dates, so it
-    stays the same while a tick waits for the next run."""
+    to be carried out. A box keeps the day it was first offered (`offered`,
+    else today), so its text stays the same while a tick waits for the next
+    run."""
     soon = today + timedelta(days=settings.extend_days)
-    span = "a week" if settings.extend_days == 7 else f"{settings.extend_days} days"
+    days = offered or {}
     boxes: list[str] = []
     for row in rows:
-        offered: list[tuple[Kind, bool, str]] = [
-            (
-                "extend",
-                row.overdue or (row.due is not None and row.due <= soon),
-                f"Extend #{row.iid} by {span}",
-            ),
-            ("waive", row.overdue, f"Waive the next nudge on #{row.iid}"),
-            ("reassign", row.workflow == "handover", f"Reassign handover #{row.iid} to me"),
+        wanted: list[tuple[Kind, bool]] = [
+            ("extend", row.overdue or (row.due is not None and row.due <= soon)),
+            ("waive", row.overdue),
+            ("reassign", row.workflow == "handover"),
         ]
-        for kind, wanted, text in offered:
-            if wanted or action_key(kind, row.iid) in pending:
-                boxes.append(_box(kind, row.iid, text, pending))
+        for kind, offer in wanted:
+            key = action_key(kind, row.iid)
+            if offer or key in pending:
+                text = box_text(kind, row.iid, settings)
+                boxes.append(_box(key, text, pending, days.get(key, today.isoformat())))
     if not boxes:
         return []
     return [
@@ -121,23 +165,114 @@ def action_lines(
     ]
 
 
-def render(snapshot: Snapshot, settings: DashboardSettings, pending: Iterable[str] = ()) -> str:
+def render(
+    snapshot: Snapshot,
+    settings: DashboardSettings,
+    pending: Iterable[str] = (),
+    offered: Mapping[str, str] | None = None,
+    notices: Sequence[Notice] = (),
+) -> str:
     """The dashboard's description; `pending` are action keys ticked but not yet
-    carried out, which stay ticked."""
+    carried out, which stay ticked; `offered` the day each box was offered
+    (`offers`); `notices` the ticks GitLab did not credit."""
     waiting = frozenset(pending)
     body = render_markdown(
         snapshot,
         rollup_threshold=settings.rollup_threshold,
         max_rows=settings.max_rows,
         actions=lambda rows: action_lines(
-            rows, today=snapshot.today, settings=settings, pending=waiting
+            rows, today=snapshot.today, settings=settings, pending=waiting, offered=offered
         ),
     )
     intro = (
         "salesbot keeps this issue up to date; edits other than ticking a box are "
         "overwritten on the next change."
     )
+    explained = notice_lines(notices, settings)
+    if explained:
+        intro = "\n\n".join([intro, *explained])
     return f"{intro}\n\n{body.rstrip()}\n\n{MARKER.render()}\n"
+
+
+def offers(description: str) -> dict[str, str]:
+    """The day each action box of a dashboard description was offered."""
+    return {m["key"]: m["offered"] for m in _BOX_OFFERED.finditer(description)}
+
+
+def next_offer(previous: str | None, today: date) -> str:
+    """The offer of a box carried out and offered again: a new day, or the same
+    day with a sequence number, so its next tick is a new action."""
+    day = today.isoformat()
+    if previous is None or not previous.startswith(day):
+        return day
+    _, _, seq = previous.partition(day)
+    return f"{day}.{int(seq.lstrip('.') or 1) + 1}"
+
+
+# -- ticks GitLab did not credit ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A tick GitLab did not say who made, explained on the dashboard."""
+
+    key: str
+    day: date
+    done: bool  # carried out (credited to "someone") or refused (reassign)
+
+
+def notice_lines(notices: Sequence[Notice], settings: DashboardSettings) -> list[str]:
+    if not notices:
+        return []
+    lines = []
+    for notice in sorted(notices, key=lambda n: (n.day, n.key)):
+        match = _ACTION_KEY.match(notice.key)
+        if match is None:
+            continue
+        kind: Kind = match[1]  # type: ignore[assignment]
+        iid = int(match[2])
+        text = box_text(kind, iid, settings)
+        if notice.done:
+            what = (
+                f"done on {notice.day}; the note on #{iid} says someone asked for it. "
+                "Nothing more to do."
+            )
+        else:
+            what = (
+                f"not done on {notice.day}: salesbot assigns only the person who ticked the "
+                f"box and never guesses. Tick it again by clicking it, or assign #{iid} yourself."
+            )
+        trailer = (
+            f"<!-- salesbot:unattributed key={notice.key} date={notice.day.isoformat()} "
+            f"done={'yes' if notice.done else 'no'} -->"
+        )
+        lines.append(f"- {text}: {what} {trailer}")
+    header = (
+        "**Ticks GitLab did not credit.** GitLab records who ticked a box only when the "
+        "box is clicked; when the description is edited as a whole it notes just "
+        '"changed the description". Click boxes rather than editing this description.'
+    )
+    return [header, "\n".join(lines)]
+
+
+def read_notices(description: str, today: date) -> list[Notice]:
+    """The explanations a dashboard shows, less those older than NOTICE_DAYS."""
+    found: dict[str, Notice] = {}
+    for m in _NOTICE.finditer(description):
+        notice = Notice(m["key"], date.fromisoformat(m["date"]), m["done"] == "yes")
+        if notice.day >= today - timedelta(days=NOTICE_DAYS):
+            found[notice.key] = notice
+    return list(found.values())
+
+
+def merge_notices(old: Iterable[Notice], new: Iterable[Notice]) -> list[Notice]:
+    """One notice per box, the newest."""
+    merged: dict[str, Notice] = {}
+    for notice in [*old, *new]:
+        kept = merged.get(notice.key)
+        if kept is None or notice.day >= kept.day:
+            merged[notice.key] = notice
+    return list(merged.values())
 
 
 def same_text(a: str, b: str) -> bool:
@@ -163,16 +298,19 @@ class Request:
     text: str
     by: str | None = None
     tick: int | None = None  # id of the system note that recorded the tick
+    offered: str | None = None  # the day the box was offered (None: written before offers)
 
 
 def ticked(description: str) -> list[Request]:
     """The action boxes ticked in a dashboard description."""
     found = []
+    days = offers(description)
     for item in parse(description).items:
         match = _ACTION_KEY.match(item.key or "")
         if match and item.checked:
             kind: Kind = match[1]  # type: ignore[assignment]
-            found.append(Request(kind, int(match[2]), item.key or "", item.text))
+            key = item.key or ""
+            found.append(Request(kind, int(match[2]), key, item.text, offered=days.get(key)))
     return found
 
 
@@ -180,18 +318,80 @@ def _normalise(text: str) -> str:
     return " ".join(_COMMENT.sub(" ", text).split())
 
 
-def requesters(requests: Sequence[Request], notes: Iterable[Note]) -> list[Request]:
-    """Each request with the author of the latest system note that ticked its box."""
+def unescape(text: str) -> str:
+    """Undo CommonMark backslash escapes (`\\#` is `#`)."""
+    return _ESCAPED.sub(r"\1", text)
+
+
+@dataclass(frozen=True)
+class TickNote:
+    """What GitLab's "marked the checklist item **TEXT** as ..." note says."""
+
+    text: str  # the item's text without its hidden key and offer
+    key: str | None  # `task:` key, found with or without comment delimiters
+    offered: str | None
+    completed: bool
+
+
+def read_tick(body: str) -> TickNote | None:
+    """A checklist system note in any form GitLab writes it: the item's source
+    (`Extend #2 by a week <!-- task:dashboard.extend.2 -->`) or GitLab.com's,
+    escaped with comment delimiters dropped (`Extend \\#2 by a week
+    task:dashboard\\.extend\\.2`). None for any other note."""
+    match = _TICK_NOTE.match(body.strip())
+    if match is None:
+        return None
+    text = unescape(match["text"])
+    key = offered = None
+    while (hidden := _HIDDEN_AT_END.search(text)) is not None:
+        if hidden["name"] == "task":
+            key = key or hidden["value"]
+        else:
+            offered = offered or hidden["value"]
+        text = text[: hidden.start()]
+    if key is None and (keyed := _TASK_KEY.search(text)) is not None:
+        key = keyed[1]
+    return TickNote(text.strip(), key, offered, match["state"] == "completed")
+
+
+def requesters(
+    requests: Sequence[Request], notes: Iterable[Note], bot: str | None = None
+) -> list[Request]:
+    """Each request with the person whose system note ticked its box in its
+    current offer, when nothing since could have changed that box. A note
+    naming the box's key must name its offer too (a tick of an earlier offer
+    is not this one); a note with the text only counts when it is newer than
+    the bot's last edit of the dashboard. A later untick, or a person's
+    "changed the description" (an edit of the whole text, which may have
+    unticked and ticked any box), withdraws the credit: never a guess."""
+    ordered = sorted(notes, key=lambda n: (n.created_at, n.id))
+    by_key = {r.key: r for r in requests}
+    by_text = {_normalise(r.text): r for r in requests}
+    bot_edits = [(n.created_at, n.id) for n in ordered if n.system and n.author == bot]
+    last_edit = max(bot_edits, default=None)
     latest: dict[str, Note] = {}
-    by_text = {_normalise(r.text): r.key for r in requests}
-    for note in sorted(notes, key=lambda n: (n.created_at, n.id)):
-        match = _TICK_NOTE.match(note.body.strip()) if note.system else None
-        if not match or match["state"] != "completed":
+    for note in ordered:
+        if not note.system or note.author == bot:
             continue
-        keyed = _TASK_KEY.search(match["text"])
-        key = keyed[1] if keyed else by_text.get(_normalise(match["text"]))
-        if key is not None:
-            latest[key] = note
+        tick = read_tick(note.body)
+        if tick is None:
+            if note.body.strip() == "changed the description":
+                latest.clear()
+            continue
+        if tick.key is not None:
+            request = by_key.get(tick.key)
+            if request is None or tick.offered != request.offered:
+                continue
+        else:
+            request = by_text.get(_normalise(tick.text))
+            if request is None or (
+                last_edit is not None and (note.created_at, note.id) < last_edit
+            ):
+                continue
+        if tick.completed:
+            latest[request.key] = note
+        else:
+            latest.pop(request.key, None)
     return [
         replace(r, by=latest[r.key].author, tick=latest[r.key].id) if r.key in latest else r
         for r in requests
@@ -203,18 +403,19 @@ def requesters(requests: Sequence[Request], notes: Iterable[Note]) -> list[Reque
 
 @dataclass(frozen=True)
 class Job:
-    """What one ticked box makes the bot do."""
+    """What one ticked box makes the bot do: `actions` through the applier in
+    order (the note carrying the action id first, then the effect), then the
+    assignee change the applier cannot express."""
 
     request: Request
     workflow: str
-    actions: tuple[Action, ...]  # through the applier, in order
-    assign_to: User | None = None  # reassign: an assignee change the applier cannot express
+    actions: tuple[Action, ...]
+    assign_to: User | None = None
 
     def steps(self) -> list[Step]:
-        steps = []
+        steps = [Step(self.workflow, a) for a in self.actions]
         if self.assign_to is not None:
             steps.append(Step(self.workflow, _assign_record(self.request, self.assign_to)))
-        steps += [Step(self.workflow, a) for a in self.actions]
         return steps
 
 
@@ -226,19 +427,44 @@ def _who(request: Request) -> str:
     return f"@{request.by}" if request.by else "someone (GitLab did not record who ticked it)"
 
 
-def _trailer(request: Request) -> str:
-    tick = request.tick if request.tick is not None else 0
-    return f"<!-- salesbot:dashboard-action kind={request.kind} tick={tick} -->"
+def action_id(dashboard_iid: int, request: Request) -> str:
+    """The id of the action one tick asks for: the same on every run until the
+    box is carried out and offered again, whether or not the tick was credited."""
+    if request.offered is not None:
+        generation = request.offered
+    elif request.tick is not None:  # a box written before offers: its tick note
+        generation = f"tick{request.tick}"
+    else:
+        generation = "first"
+    return f"{dashboard_iid}/{request.key}/{generation}"
 
 
-def _already_done(request: Request, notes: Sequence[Note], bot: str) -> bool:
-    if request.tick is None:
-        return False
+def _trailer(dashboard_iid: int, request: Request, **change: str) -> str:
+    fields = " ".join(f"{name}={value}" for name, value in change.items())
+    tail = f" {fields}" if fields else ""
+    return (
+        f"<!-- salesbot:dashboard-action id={action_id(dashboard_iid, request)} "
+        f"kind={request.kind}{tail} -->"
+    )
+
+
+def done_record(
+    dashboard_iid: int, request: Request, notes: Sequence[Note], bot: str
+) -> dict[str, str] | None:
+    """The fields of the bot's note that already carried out this request, if any."""
+    wanted = action_id(dashboard_iid, request)
     for note in notes:
-        match = _DONE.search(note.body) if note.author == bot else None
-        if match and match[1] == request.kind and int(match[2]) == request.tick:
-            return True
-    return False
+        if note.author != bot:
+            continue
+        for match in _DONE.finditer(note.body):
+            fields = dict(part.split("=", 1) for part in match["fields"].split() if "=" in part)
+            if fields.get("id") == wanted:
+                return fields
+            # written before action ids: the tick's note id
+            legacy = request.tick is not None and fields.get("tick") == str(request.tick)
+            if legacy and fields.get("kind") == request.kind:
+                return fields
+    return None
 
 
 def _last_nudge(notes: Sequence[Note], bot: str) -> date | None:
@@ -259,6 +485,14 @@ class _Context:
     bot: str
 
 
+def _due_update(ctx: _Context, tracked: Tracked, ref: IssueRef, new_due: date) -> UpdateIssue:
+    issue = tracked.issue
+    after = sweep.assess(ctx.env, replace(tracked, issue=replace(issue, due_date=new_due)))
+    overdue = ctx.env.labels.overdue
+    drop = (overdue,) if overdue in issue.labels and not after.overdue else ()
+    return UpdateIssue(ref, due_date=new_due, remove_labels=drop, reason="dashboard: extend")
+
+
 def _job(
     ctx: _Context, row: Row, tracked: Tracked, notes: Sequence[Note], request: Request
 ) -> Job | str:
@@ -267,24 +501,26 @@ def _job(
     today = ctx.env.today
     ref = IssueRef(iid=row.iid)
     asked = f"{_who(request)} asked for it on the dashboard #{ctx.dashboard.iid}"
-    trailer = _trailer(request)
+    board = ctx.dashboard.iid
     if request.kind == "extend":
         base = max(row.due or today, today)
         new_due = base + timedelta(days=ctx.settings.extend_days)
-        after = sweep.assess(ctx.env, replace(tracked, issue=replace(issue, due_date=new_due)))
-        overdue = ctx.env.labels.overdue
-        drop = (overdue,) if overdue in issue.labels and not after.overdue else ()
         was = f" from {row.due}" if row.due else ""
+        trailer = _trailer(
+            board,
+            request,
+            **{"from": row.due.isoformat() if row.due else "none", "to": new_due.isoformat()},
+        )
         return Job(
             request,
             row.workflow,
             (
-                UpdateIssue(ref, due_date=new_due, remove_labels=drop, reason="dashboard: extend"),
                 Comment(
                     ref,
                     f"Due date moved{was} to {new_due}: {asked}.\n\n{trailer}",
                     reason="dashboard: extend",
                 ),
+                _due_update(ctx, tracked, ref, new_due),
             ),
         )
     if request.kind == "waive":
@@ -297,7 +533,8 @@ def _job(
             f"The reminder due on {skipped} is waived: {asked}. The next one comes no "
             f"earlier than {skipped + timedelta(days=cadence)}.\n\n"
             f"<!-- salesbot:nudge date={skipped.isoformat()} -->\n"
-            f"<!-- salesbot:waived by={request.by or 'unknown'} -->\n{trailer}"
+            f"<!-- salesbot:waived by={request.by or 'unknown'} -->\n"
+            f"{_trailer(board, request)}"
         )
         return Job(request, row.workflow, (Comment(ref, body, reason="dashboard: waive"),))
     if row.workflow != "handover":
@@ -310,10 +547,34 @@ def _job(
     if user is None:
         return f"#{row.iid}: GitLab user '{request.by}' was not found"
     was = ", ".join(f"@{a}" for a in issue.assignees) or "nobody"
+    trailer = _trailer(board, request, to=user.username, was=",".join(issue.assignees) or "-")
     body = f"Reassigned to @{user.username} (was {was}): {asked}.\n\n{trailer}"
     return Job(
         request, row.workflow, (Comment(ref, body, reason="dashboard: reassign"),), assign_to=user
     )
+
+
+def _resume(
+    ctx: _Context, row: Row, tracked: Tracked, request: Request, done: Mapping[str, str]
+) -> Job | None:
+    """What is left of an action whose note is written: its effect, when the
+    issue still shows the state before it (a person's change since is kept)."""
+    issue = tracked.issue
+    ref = IssueRef(iid=row.iid)
+    if request.kind == "extend" and "to" in done:
+        before = None if done.get("from") in (None, "none") else done["from"]
+        now = issue.due_date.isoformat() if issue.due_date else None
+        if now != before or done["to"] == now:
+            return None
+        new_due = date.fromisoformat(done["to"])
+        return Job(request, row.workflow, (_due_update(ctx, tracked, ref, new_due),))
+    if request.kind == "reassign" and "to" in done:
+        before = done.get("was", "-")
+        if (",".join(issue.assignees) or "-") != before or issue.assignees[:1] == (done["to"],):
+            return None
+        user = ctx.api.find_user(done["to"])
+        return Job(request, row.workflow, (), assign_to=user) if user is not None else None
+    return None
 
 
 # -- the run ------------------------------------------------------------------------------
@@ -331,11 +592,28 @@ class Prepared:
     jobs: tuple[Job, ...]
     handled: frozenset[str]  # action keys that need nothing more (done before, or no-ops)
     notes: tuple[str, ...]
+    # ticks GitLab did not credit: carried out (credited to "someone") or refused
+    uncredited: frozenset[str] = frozenset()
+    refused: frozenset[str] = frozenset()
+
+    def notices(self, done: Iterable[str]) -> list[Notice]:
+        """The explanations this run adds to the dashboard, given the keys done."""
+        carried = (self.uncredited & set(done)) - self.refused
+        return [Notice(k, self.today, True) for k in carried] + [
+            Notice(k, self.today, False) for k in self.refused
+        ]
 
     def plan(self) -> Plan:
         """What `apply` would do, for --dry-run."""
         steps = [s for job in self.jobs for s in job.steps()]
-        body = render(self.snapshot, self.settings)
+        seen = self.dashboard.description if self.dashboard else ""
+        body = render(
+            self.snapshot,
+            self.settings,
+            {r.key for r in ticked(seen)},
+            offers(seen),
+            read_notices(seen, self.today),
+        )
         if self.dashboard is None:
             steps.append(Step(WORKFLOW, _create(body, self.settings, (self.bot_label,))))
         elif self.jobs or not same_text(body, self.dashboard.description):
@@ -379,10 +657,12 @@ def prepare(bot: Bot, today: date, settings: DashboardSettings | None = None) ->
     jobs: list[Job] = []
     handled: set[str] = set()
     notes: list[str] = []
+    uncredited: set[str] = set()
+    refused: set[str] = set()
     requests = ticked(dashboard.description) if dashboard else []
     if dashboard is not None and requests:
         ctx = _Context(bot.api, env, settings, dashboard, bot.api.me().username)
-        requests = requesters(requests, bot.api.iter_notes(dashboard.iid))
+        requests = requesters(requests, bot.api.iter_notes(dashboard.iid), ctx.bot)
         rows = {r.iid: r for r in snapshot.rows}
         issues = {t.issue.iid: t for t in index.of(*WORKFLOWS)}
         history: dict[int, list[Note]] = {}
@@ -394,13 +674,24 @@ def prepare(bot: Bot, today: date, settings: DashboardSettings | None = None) ->
                 continue
             if request.iid not in history:
                 history[request.iid] = list(bot.api.iter_notes(request.iid))
-            if _already_done(request, history[request.iid], ctx.bot):
-                handled.add(request.key)
+            if request.by is None:
+                uncredited.add(request.key)
+            done = done_record(dashboard.iid, request, history[request.iid], ctx.bot)
+            if done is not None:  # carried out before: finish what a failure left
+                rest = _resume(ctx, row, issues[request.iid], request, done)
+                if rest is None:
+                    handled.add(request.key)
+                else:
+                    jobs.append(rest)
                 continue
             job = _job(ctx, row, issues[request.iid], history[request.iid], request)
             if isinstance(job, str):
                 handled.add(request.key)
                 notes.append(job)
+                if request.by is None and request.kind == "reassign":
+                    refused.add(request.key)
+                elif request.by is None:
+                    uncredited.discard(request.key)  # nothing was done: nothing to explain
             else:
                 jobs.append(job)
     return Prepared(
@@ -412,6 +703,8 @@ def prepare(bot: Bot, today: date, settings: DashboardSettings | None = None) ->
         tuple(jobs),
         frozenset(handled),
         tuple(notes),
+        frozenset(uncredited),
+        frozenset(refused),
     )
 
 
@@ -423,6 +716,7 @@ class Result:
     dashboard: Issue | None = None
     written: bool = False
     notes: list[str] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)  # uncredited ticks explained
 
     @property
     def plan(self) -> Plan:
@@ -443,8 +737,15 @@ def _record(
 
 
 def _carry_out(api: GitLabApi, job: Job, report: Report) -> bool:
-    """True once the job's effect is in GitLab (its note may still have failed)."""
-    effect_done = False
+    """True once every write of the job went through. On a failure the box
+    stays ticked: the next run finds the note (when it was written) and
+    finishes only what is missing."""
+    applier = Applier(api)
+    for action in job.actions:
+        sub = applier.apply(Plan.of(job.workflow, [action]))
+        report.extend(sub)
+        if sub.failures:
+            return False
     if job.assign_to is not None:
         user = job.assign_to
         step = Step(job.workflow, _assign_record(job.request, user))
@@ -453,15 +754,7 @@ def _carry_out(api: GitLabApi, job: Job, report: Report) -> bool:
         )
         if isinstance(outcome, SalesbotError):
             return False
-        effect_done = True
-    applier = Applier(api)
-    for action in job.actions:
-        sub = applier.apply(Plan.of(job.workflow, [action]))
-        report.extend(sub)
-        if sub.failures:
-            return effect_done
-        effect_done = True
-    return effect_done
+    return True
 
 
 def carry_out(bot: Bot, prepared: Prepared) -> Result:
@@ -483,6 +776,7 @@ def write(bot: Bot, result: Result) -> None:
         if prepared.jobs:  # the actions changed due dates and assignees: show the new state
             snapshot = collect_with_index(bot, prepared.today)[0]
         _write(bot, prepared, snapshot, frozenset(result.done), result)
+        result.notices = prepared.notices(result.done)
     except SalesbotError as exc:
         step = Step(WORKFLOW, _write_record(prepared, snapshot))
         result.report.outcomes.append(Outcome(step, error=str(exc)))
@@ -508,7 +802,7 @@ def _write(
         result.dashboard = sub.created[0] if sub.created else None
         result.written = bool(sub.created)
         return
-    _rewrite(bot.api, dashboard, snapshot, settings, done, result)
+    _rewrite(bot.api, dashboard, snapshot, settings, done, prepared.notices(done), result)
 
 
 def _rewrite(
@@ -517,13 +811,19 @@ def _rewrite(
     snapshot: Snapshot,
     settings: DashboardSettings,
     done: frozenset[str],
+    notices: Sequence[Notice],
     result: Result,
 ) -> None:
-    """Write the new body unless it is what GitLab has; keep ticks made meanwhile."""
+    """Write the new body unless it is what GitLab has; keep ticks made
+    meanwhile; offer the boxes carried out afresh; explain uncredited ticks."""
     seen = dashboard.description
     for _ in range(WRITE_ATTEMPTS):
         pending = {r.key for r in ticked(seen)} - done
-        body = render(snapshot, settings, pending)
+        offered = offers(seen)
+        for key in done:
+            offered[key] = next_offer(offered.get(key), snapshot.today)
+        shown = merge_notices(read_notices(seen, snapshot.today), notices)
+        body = render(snapshot, settings, pending, offered, shown)
         if same_text(body, seen) and dashboard.title == settings.title:
             result.dashboard = dashboard
             return

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+import string
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -11,6 +15,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from automation import dashboard
 from automation.api import GitLabApi, Issue, Settings
@@ -19,6 +25,8 @@ from automation.checklist import progress_bar
 from automation.cli import main
 from automation.config import load
 from automation.marker import find
+from automation.sandbox import Sandbox
+from automation.sandbox.service import checklist_note_text
 from automation.workflows import handover
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -427,3 +435,308 @@ def test_a_box_ticked_while_the_bot_works_is_kept_for_the_next_run(world: World)
     dashboard.refresh(world.bot, TODAY)
     assert box(world.board().description, waive) == " "
     assert any("@bob asked" in n for n in bot_notes(world, world.erin.iid))
+
+
+# -- who ticked: GitLab's checklist notes in every form -------------------------------------
+
+# Keys as the dashboard writes them; item text anything a person could type on one line.
+KEYS = st.from_regex(r"[a-z][a-z0-9._-]{0,20}[a-z0-9]", fullmatch=True)
+ITEM_TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1
+).filter(
+    lambda t: (
+        t == t.strip()
+        and "<!--" not in t
+        and "-->" not in t
+        and not re.search(r"(task|offered):\S*$", t)
+    )
+)
+
+
+def tick_note(text: str) -> str:
+    return f"marked the checklist item **{text}** as completed"
+
+
+def test_the_note_gitlab_com_writes_names_the_box() -> None:
+    # issue 11: `Extend #2 by a week <!-- task:dashboard.extend.2 -->` as GitLab.com writes it
+    escaped = dashboard.read_tick(tick_note(r"Extend \#2 by a week  task:dashboard\.extend\.2"))
+    raw = dashboard.read_tick(tick_note("Extend #2 by a week <!-- task:dashboard.extend.2 -->"))
+    for tick in (escaped, raw):
+        assert tick == dashboard.TickNote("Extend #2 by a week", "dashboard.extend.2", None, True)
+    offered = dashboard.read_tick(
+        tick_note(r"Waive the next nudge on \#4  offered:2026\-12\-14   task:dashboard\.waive\.4")
+    )
+    assert offered == dashboard.TickNote(
+        "Waive the next nudge on #4", "dashboard.waive.4", "2026-12-14", True
+    )
+    assert dashboard.read_tick("marked the checklist item **x** as incomplete") == (
+        dashboard.TickNote("x", None, None, False)
+    )
+    assert dashboard.read_tick("changed the description") is None
+
+
+@given(text=ITEM_TEXT, key=KEYS, offered=st.none() | st.dates().map(date.isoformat))
+@settings(max_examples=300, deadline=None)
+def test_any_item_escaped_as_gitlab_com_does_reads_back(
+    text: str, key: str, offered: str | None
+) -> None:
+    hidden = f"<!-- offered:{offered} --> " if offered else ""
+    source = f"{text} {hidden}<!-- task:{key} -->"
+    tick = dashboard.read_tick(tick_note(checklist_note_text(source, "escaped")))
+    assert tick == dashboard.TickNote(text, key, offered, True)
+
+
+@given(text=ITEM_TEXT.filter(lambda t: "\\" not in t), key=KEYS)
+@settings(max_examples=200, deadline=None)
+def test_any_item_in_its_raw_form_reads_back(text: str, key: str) -> None:
+    tick = dashboard.read_tick(tick_note(checklist_note_text(f"{text} <!-- task:{key} -->", "raw")))
+    assert tick == dashboard.TickNote(text, key, None, True)
+
+
+@given(text=st.text(alphabet=st.characters(blacklist_categories=("Cs",))))
+def test_unescaping_undoes_every_commonmark_escape(text: str) -> None:
+    escaped = "".join(f"\\{c}" if c in string.punctuation else c for c in text)
+    assert dashboard.unescape(escaped) == text
+
+
+def world_with(sandbox: Any, tmp_path: Path) -> World:
+    return make_world(sandbox, tmp_path)
+
+
+@pytest.mark.parametrize("form", ["escaped", "raw"])
+def test_ticks_are_credited_in_either_note_form(
+    form: str, make_sandbox: Any, tmp_path: Path
+) -> None:
+    world = world_with(make_sandbox(checklist_notes=form), tmp_path)
+    dashboard.refresh(world.bot, TODAY)
+    extend = dashboard.action_key("extend", world.acme.iid)
+    reassign = dashboard.action_key("reassign", world.globex.iid)
+    tick(world, "alice", extend)
+    tick(world, "grace", reassign)
+    written = [
+        n.body
+        for n in world.bot.api.iter_notes(world.board().iid)
+        if n.system and "checklist item" in n.body
+    ]
+    globex = f"#{world.globex.iid}"
+    if form == "escaped":  # what GitLab.com writes: the raw form would not match
+        assert any(f"Reassign handover \\{globex} to me  offered:" in b for b in written)
+    else:
+        assert any(f"Reassign handover {globex} to me <!-- offered:" in b for b in written)
+
+    result = dashboard.refresh(world.bot, TODAY)
+    assert not result.report.failures
+    assert world.issue(world.globex.iid).assignees == ("grace",)
+    assert any("@grace asked" in n for n in bot_notes(world, world.globex.iid))
+    assert any("@alice asked" in n for n in bot_notes(world, world.acme.iid))
+    assert not any("someone" in n for n in bot_notes(world, world.acme.iid))
+    assert "did not credit" not in world.board().description
+
+
+def tick_by_editing(world: World, username: str, key: str) -> None:
+    """Tick a box while editing the description as a whole (a line added on
+    top): GitLab then notes only "changed the description", not who ticked."""
+    board = world.board()
+    pattern = re.compile(rf"^- \[ \] (.*<!-- task:{re.escape(key)} -->)$", re.MULTILINE)
+    ticked, count = pattern.subn(r"- [x] \1", board.description)
+    assert count == 1
+    api_for(world.sandbox, username).update_issue(
+        board.iid, {"description": f"- [ ] my own reminder\n\n{ticked}"}
+    )
+
+
+def test_an_uncredited_tick_is_explained_on_the_dashboard_and_never_guessed(
+    world: World,
+) -> None:
+    dashboard.refresh(world.bot, TODAY)
+    extend = dashboard.action_key("extend", world.acme.iid)
+    reassign = dashboard.action_key("reassign", world.globex.iid)
+    # grace ticked reassign properly last week: that tick must not be reused as hers
+    tick(world, "grace", reassign)
+    tick_by_editing(world, "alice", extend)
+    board = world.board()
+    api_for(world.sandbox, "grace").update_issue(
+        board.iid, {"description": board.description.replace("- [x] Reassign", "- [ ] Reassign")}
+    )
+    tick_by_editing(world, "bob", reassign)
+    assert not any(
+        "checklist item" in n.body and n.author == "bob"
+        for n in world.bot.api.iter_notes(board.iid)
+    )
+
+    result = dashboard.refresh(world.bot, TODAY)
+    assert not result.report.failures
+    globex = world.issue(world.globex.iid)
+    assert globex.assignees == ("dave",)  # nobody is guessed
+    assert not any("Reassigned" in n for n in bot_notes(world, globex.iid))
+    moved = [n for n in bot_notes(world, world.acme.iid) if "Due date moved" in n]
+    assert len(moved) == 1 and "someone (GitLab did not record who ticked it)" in moved[0]
+    text = world.board().description
+    assert "**Ticks GitLab did not credit.**" in text and "Click boxes" in text
+    assert f"Reassign handover #{globex.iid} to me: not done on {TODAY}" in text
+    assert f"assign #{globex.iid} yourself" in text
+    assert f"Extend #{world.acme.iid} by a week: done on {TODAY}" in text
+    assert box(text, extend) == " " and box(text, reassign) == " "
+
+    before = world.sandbox.requests.writes()
+    dashboard.refresh(world.bot, TODAY)  # nothing new: the explanation stays, no write
+    assert world.sandbox.requests.writes() == before
+    later = TODAY + timedelta(days=dashboard.NOTICE_DAYS + 1)
+    dashboard.refresh(world.bot, later)
+    assert "did not credit" not in world.board().description
+
+    # ticked again by clicking: credited, carried out
+    tick(world, "grace", reassign)
+    dashboard.refresh(world.bot, later)
+    assert world.issue(globex.iid).assignees == ("grace",)
+
+
+def test_a_box_ticked_again_after_it_was_carried_out_is_a_new_action(world: World) -> None:
+    dashboard.refresh(world.bot, TODAY)
+    key = dashboard.action_key("extend", world.acme.iid)
+    tick(world, "alice", key)
+    dashboard.refresh(world.bot, TODAY)
+    first = world.issue(world.acme.iid).due_date
+    assert first == TODAY + timedelta(days=EXTEND)
+    tick(world, "grace", key)  # still due soon, so offered again, afresh
+    dashboard.refresh(world.bot, TODAY)
+    assert world.issue(world.acme.iid).due_date == first + timedelta(days=EXTEND)
+    moved = [n for n in bot_notes(world, world.acme.iid) if "Due date moved" in n]
+    assert len(moved) == 2 and "@grace asked" in moved[1]
+
+
+# -- exactly once, whatever fails ---------------------------------------------------------
+
+
+class FailAfter:
+    """In front of the sandbox: the `at`-th write (counted once armed) is
+    carried out and then answered 502, as a proxy timing out does (or, with
+    `lost`, answered 502 without reaching GitLab); with `down`, every later
+    request is answered 502 too (GitLab gone for the rest of the run)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.at: int | None = None
+        self.down = False
+        self.lost = False
+        self.writes = 0
+        self.failed = False
+        self.lock = threading.Lock()
+
+    def arm(self, at: int | None, *, down: bool, lost: bool = False) -> None:
+        with self.lock:
+            self.at, self.down, self.lost, self.writes, self.failed = at, down, lost, 0, False
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        write = environ["REQUEST_METHOD"] not in ("GET", "HEAD")
+        with self.lock:
+            if self.failed and self.down:
+                return self._bad_gateway(start_response)
+            if write:
+                self.writes += 1
+            fail = write and self.writes == self.at
+        if not fail:
+            return self.app(environ, start_response)
+        if not self.lost:
+            list(self.app(environ, lambda *_: None))  # committed
+        with self.lock:
+            self.failed = True
+        return self._bad_gateway(start_response)
+
+    @staticmethod
+    def _bad_gateway(start_response: Any) -> list[bytes]:
+        body = json.dumps({"message": "502 Bad Gateway"}).encode()
+        start_response(
+            "502 Bad Gateway",
+            [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+        )
+        return [body]
+
+
+@pytest.fixture
+def faulty(tmp_path: Path) -> Iterator[tuple[World, FailAfter]]:
+    sandbox = Sandbox()
+    gate = FailAfter(sandbox.wsgi_app)
+    # the server binds `wsgi_app` when it starts: put the gate in front first
+    setattr(sandbox, "wsgi_app", gate)  # noqa: B010
+    with sandbox.start():
+        yield make_world(sandbox, tmp_path), gate
+    assert not sandbox.errors, "the GitLab sandbox crashed:\n" + "\n".join(sandbox.errors)
+
+
+# (kind, the issue it acts on, who ticks, writes of a fault-free run: note, effect, dashboard)
+ACTIONS = {
+    "extend": ("acme", "alice", 3),
+    "waive": ("erin", "grace", 2),
+    "reassign": ("globex", "grace", 3),
+}
+CASES = [
+    pytest.param(kind, at, credited, down, lost, id=f"{kind}-write{at}-{mode}-{how}")
+    for kind, (_, _, writes) in ACTIONS.items()
+    for at in range(1, writes + 1)
+    for credited, how in ((True, "credited"), (False, "uncredited"))
+    # committed then 502 and GitLab gone; committed then 502 once; lost and GitLab gone
+    for down, lost, mode in ((True, False, "down"), (False, False, "blip"), (True, True, "lost"))
+    if credited or kind != "reassign"  # an uncredited reassign is never carried out
+]
+
+
+def effect(world: World, kind: str, iid: int) -> tuple[Any, int]:
+    """The action's effect on its issue and how many notes it left."""
+    issue = world.issue(iid)
+    notes = bot_notes(world, iid)
+    if kind == "extend":
+        return issue.due_date, sum("Due date moved" in n for n in notes)
+    if kind == "waive":
+        return None, sum("is waived" in n for n in notes)
+    return issue.assignees, sum("Reassigned to" in n for n in notes)
+
+
+@pytest.mark.parametrize(("kind", "at", "credited", "down", "lost"), CASES)
+def test_each_ticked_action_is_carried_out_exactly_once_whatever_write_fails(
+    faulty: tuple[World, FailAfter], kind: str, at: int, credited: bool, down: bool, lost: bool
+) -> None:
+    world, gate = faulty
+    target_name, who, _ = ACTIONS[kind]
+    iid = getattr(world, target_name).iid
+    dashboard.refresh(world.bot, TODAY)
+    key = dashboard.action_key(kind, iid)  # type: ignore[arg-type]
+    (tick if credited else tick_by_editing)(world, who, key)
+    before = world.issue(iid)
+    expected = {
+        "extend": TODAY + timedelta(days=EXTEND),
+        "waive": None,
+        "reassign": (who,),
+    }[kind]
+
+    gate.arm(at, down=down, lost=lost)
+    first = dashboard.refresh(world.bot, TODAY)
+    assert first.report.failures  # the fault was met
+    assert gate.writes >= at
+    gate.arm(None, down=False)
+    dashboard.refresh(world.bot, TODAY)
+    dashboard.refresh(world.bot, TODAY)
+
+    assert effect(world, kind, iid) == (expected, 1)
+    board = world.board().description
+    assert box(board, key) == " "
+    asked = f"@{who} asked" if credited else "someone (GitLab did not record who ticked it)"
+    assert any(asked in n for n in bot_notes(world, iid))
+    if kind != "reassign":
+        assert world.issue(iid).assignees == before.assignees
+    writes_now = world.sandbox.requests.writes()
+    dashboard.refresh(world.bot, TODAY)
+    assert world.sandbox.requests.writes() == writes_now
+
+
+@pytest.mark.parametrize("kind", list(ACTIONS))
+def test_a_fault_free_action_makes_the_writes_the_fault_tests_cover(
+    faulty: tuple[World, FailAfter], kind: str
+) -> None:
+    world, gate = faulty
+    target_name, who, writes = ACTIONS[kind]
+    dashboard.refresh(world.bot, TODAY)
+    tick(world, who, dashboard.action_key(kind, getattr(world, target_name).iid))  # type: ignore[arg-type]
+    gate.arm(None, down=False)
+    result = dashboard.refresh(world.bot, TODAY)
+    assert not result.report.failures and gate.writes == writes

@@ -36,7 +36,7 @@ from werkzeug.wrappers import Request, Response
 
 from automation.sandbox import routes
 from automation.sandbox.render import Renderer
-from automation.sandbox.service import ApiError, Service
+from automation.sandbox.service import ApiError, ChecklistNotes, Service
 from automation.sandbox.store import (
     DEVELOPER,
     GUEST,
@@ -72,6 +72,11 @@ class SandboxOptions:
     commit_then_fail_rate: float = 0.0  # fraction of writes carried out, then answered 502
     latency: float = 0.0  # seconds added to every request
     rate_window: float = 60.0  # GitLab throttles per minute; tests may shorten it
+    # The text of "marked the checklist item **TEXT** as completed": "escaped" is
+    # GitLab.com's (Markdown punctuation backslash-escaped, an HTML comment's
+    # inner text kept as plain text), the least convenient; "raw" the item's
+    # Markdown source as typed.
+    checklist_notes: ChecklistNotes = "escaped"
 
 
 class LogEntry(NamedTuple):
@@ -214,9 +219,11 @@ class Sandbox:
         data: Path | None = None,
         seed: bool = True,
         fault_seed: int = 0,
+        checklist_notes: ChecklistNotes = "escaped",
     ) -> None:
         self.options = SandboxOptions(
             premium=premium,
+            checklist_notes=checklist_notes,
             rate_limit=rate_limit,
             fault_rate=fault_rate,
             commit_then_fail_rate=commit_then_fail_rate,
@@ -229,7 +236,12 @@ class Sandbox:
         self._rng_lock = threading.Lock()
         self._throttle = _Throttle()
         self._store = Store(Path(data) if data is not None else None)
-        self._service = Service(self._store, premium=lambda: self.options.premium, clock=self.now)
+        self._service = Service(
+            self._store,
+            premium=lambda: self.options.premium,
+            clock=self.now,
+            checklist_notes=lambda: self.options.checklist_notes,
+        )
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._url = "http://127.0.0.1"
