@@ -77,15 +77,17 @@ def slug(text: str) -> str:
 # - the text is NFC-normalised first ("é" typed as e + combining accent is the
 #   same account as the precomposed "é"), otherwise kept exactly (case, spaces
 #   inside, punctuation);
-# - ASCII letters, digits and `.` stand for themselves, a space is `_`, every
-#   other UTF-8 byte is `+` and two upper-case hex digits ("Acme, Inc." is
-#   `Acme+2C_Inc.`). `-`, `@`, `:` and `/` are never emitted, so `--` cannot
-#   occur and `@` / `:` stay free as separators;
+# - ASCII letters, digits, `.` and `-` stand for themselves, a space is `_`,
+#   every other UTF-8 byte is `+` and two upper-case hex digits ("Acme, Inc."
+#   is `Acme+2C_Inc.`, the id "ACC-1" stays `ACC-1`). A `-` right after a `-`
+#   is escaped too, so `--` (which would end the HTML comment early in some
+#   renderers) never occurs. `@`, `:` and `/` are never emitted, so they stay
+#   free as separators;
 # - an encoded part carries a `KIND:` prefix (`id:` for a CRM id, `name:` for
 #   an account name), so it starts with a letter, and the `:` tells a new key
 #   from a legacy slug key (a slug never holds `:`).
-_PLAIN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.")
-_ENCODED_RE = re.compile(r"(?:[A-Za-z0-9._]|\+[0-9A-F]{2})*")
+_PLAIN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-")
+_ENCODED_RE = re.compile(r"(?:[A-Za-z0-9._]|-(?!-)|\+[0-9A-F]{2})*")
 KEY_KINDS = ("id", "name")
 
 
@@ -96,9 +98,9 @@ def normal(text: str) -> str:
 
 def encode(text: str) -> str:
     """`text` (NFC-normalised) in the marker's alphabet, reversibly; see above."""
-    out = []
+    out: list[str] = []
     for char in normal(text):
-        if char in _PLAIN:
+        if char in _PLAIN and not (char == "-" and out and out[-1] == "-"):
             out.append(char)
         elif char == " ":
             out.append("_")

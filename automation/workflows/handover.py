@@ -220,7 +220,6 @@ def plan(env: Environment, team: Team, index: Index, handovers: Iterable[Handove
     actions = []
     notes = []
     for h in handovers:
-        action = _create(env, team, settings, h)
         existing = index.lookup(
             WORKFLOW, h.key, h.legacy_key, claims=partial(_same_account, env, team, h)
         )
@@ -233,7 +232,7 @@ def plan(env: Environment, team: Team, index: Index, handovers: Iterable[Handove
                 f"{h.account}: {other.issue.web_url}, opened before keys were exact, has the "
                 "same legacy key but another account's title; opening a separate handover"
             )
-        actions.append(action)
+        actions.append(_create(env, team, settings, h))
     return Plan.of(WORKFLOW, actions, notes)
 
 
