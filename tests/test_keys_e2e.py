@@ -151,3 +151,24 @@ def test_opportunity_ids_that_share_a_slug_are_different_deals(
     result = world.cli("consults", "sync", "--opportunities", str(csv), today=TODAY)
     assert result.code == 0, result.err
     assert len(world.issues("opportunity")) == 3
+
+
+def test_an_import_with_names_the_old_code_crashed_on_opens_every_row(
+    world: World, tmp_path: Path
+) -> None:
+    csv = tmp_path / "moves.csv"
+    csv.write_text(
+        "account,from,to,effective_date\n"
+        "@Home Realty,bob,carol,2026-12-07\n"
+        "+Plus GmbH,bob,carol,2026-12-07\n"
+        '"Acme, Inc.",bob,carol,2026-12-07\n'
+        "Acme Inc,bob,carol,2026-12-07\n",
+        encoding="utf-8",
+    )
+    result = world.cli("handover", "import", str(csv), today=TODAY)
+    assert result.code == 0, result.err
+    assert len(world.issues("handover")) == 4
+    before = world.writes()
+    again = world.cli("handover", "import", str(csv), today=TODAY)
+    assert again.code == 0 and again.out.count("already open") == 4
+    assert world.writes() == before
