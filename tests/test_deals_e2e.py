@@ -161,3 +161,19 @@ def test_an_effective_date_within_a_year_is_fine(world: World) -> None:
         "--effective", "2027-11-27", today=TODAY,
     )  # fmt: skip
     assert result.code == 0, result.err
+
+
+def test_a_slipped_ldr_that_grows_into_a_consult_loses_the_slip_label(
+    world: World, tmp_path: Path
+) -> None:
+    assert sync(world, export(tmp_path, LDR))[0] == 0
+    slipped = LDR.replace("2026-12-20", "2027-04-30")
+    assert sync(world, export(tmp_path, slipped), "2026-12-01")[0] == 0
+    grown = slipped.replace(",6000,6000,", ",15000,15000,")
+    assert sync(world, export(tmp_path, grown), "2026-12-02")[0] == 0
+    (issue,) = world.issues("opportunity")
+    assert "Opportunity Consult" in issue.labels
+    assert "status::close-date-moved" not in issue.labels
+    before = world.writes()
+    assert sync(world, export(tmp_path, grown), "2026-12-02")[0] == 0
+    assert world.writes() == before

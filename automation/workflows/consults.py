@@ -289,8 +289,10 @@ def _plan_one(
                 "with your manager.",
                 reason="upgraded to consult",
                 add_labels=_kind_labels(env, "consult"),
-                remove_labels=tuple(
-                    x for x in _kind_labels(env, "ldr") if x in tracked.issue.labels
+                remove_labels=tuple(  # a consult is due whatever the close date
+                    x
+                    for x in (*_kind_labels(env, "ldr"), env.labels.status(SLIPPED))
+                    if x in tracked.issue.labels
                 ),
             )
         ]
