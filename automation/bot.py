@@ -120,18 +120,24 @@ class Bot:
     def plan_consults(
         self, export: consults.Export, today: date, index: Index | None = None
     ) -> Plan:
+        # an owner GitLab does not know is a bad row, like any other (not a
+        # failed assignment after other issues were already written)
+        checked = consults.check_owners(export, self.user_exists)
+        late = checked.problems[len(export.problems) :]
+        export = checked
         if export.problems and self.config.consults.on_bad_rows == "abort":
             raise InputError(
                 f"{len(export.problems)} bad row(s) in the opportunity export, nothing was "
                 "written (set consults.on_bad_rows: skip to go on without them):\n"
                 + "\n".join(export.problems)
             )
-        return consults.plan(
+        plan = consults.plan(
             self.env(today),
             self.team,
             self.index(checklists=False) if index is None else index,
             export.opportunities,
         )
+        return replace(plan, notes=(*plan.notes, *late))
 
     def plan_sweep(self, today: date, *, shard: Shard | None = None) -> Plan:
         """Reads open bot issues page by page and decides each one as it arrives,

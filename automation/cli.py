@@ -307,6 +307,7 @@ def handover_open(
         account_id=account_id,
         reason=reason,
         opportunities=opportunity or (),
+        today=today,
     )
     bot = state.bot()
     plan = bot.plan_handovers([item], today)
@@ -351,9 +352,11 @@ def handover_import(
 
     state = _state(ctx)
     today = state.date()
-    items = handover.read_csv(csv_file, today=today)
+    read = handover.read(csv_file, today=today)
+    for warning in read.warnings:
+        err.print(warning, markup=False)
     bot = state.bot()
-    plan = bot.plan_handovers(items, today, source=str(csv_file))
+    plan = bot.plan_handovers(read.handovers, today, source=str(csv_file))
     _run_plan(bot, plan, dry_run=dry_run, as_json=as_json, title="Handover import")
 
 
@@ -380,7 +383,7 @@ def consults_sync(
 
     state = _state(ctx)
     export = consults.read_csv(opportunities)
-    for problem in export.problems:
+    for problem in (*export.warnings, *export.problems):
         err.print(problem, markup=False)
     bot = state.bot()
     plan = bot.plan_consults(export, state.date())

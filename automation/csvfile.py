@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from automation.errors import InputError
@@ -27,3 +27,16 @@ def rows(reader: csv.DictReader[str], source: str) -> Iterator[dict[str, str | N
     except csv.Error as exc:
         # the row being read when it failed starts after the last line read whole
         raise InputError(f"{source}:{reader.line_num + 1}: unreadable CSV ({exc})") from None
+
+
+def unknown_columns_warning(source: str, header: list[str], known: Iterable[str]) -> str | None:
+    """A warning naming the header's columns salesbot does not read, or None.
+
+    CRM reports grow extra columns; refusing the file for them would stop a
+    scheduled run for nothing, but a misspelt column ("efective_date") must
+    not go unnoticed either: it is named, and its values are ignored."""
+    wanted = set(known)
+    unknown = [h for h in header if h and h not in wanted]
+    if not unknown:
+        return None
+    return f"{source}:1: warning: ignoring unknown column(s) {', '.join(unknown)}"

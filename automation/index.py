@@ -10,11 +10,11 @@ as duplicates for the planner to close.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from automation.api import Issue
-from automation.marker import Marker, find
+from automation.marker import Marker, find, is_legacy
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,25 @@ class Index:
 
     def get(self, workflow: str, key: str) -> Tracked | None:
         return self._by_key.get((workflow, key))
+
+    def lookup(
+        self,
+        workflow: str,
+        key: str,
+        legacy: str | None = None,
+        claims: Callable[[Tracked], bool] = lambda _: True,
+    ) -> Tracked | None:
+        """The issue of a business key: the one whose marker holds `key`, else
+        one opened before keys were encoded whose marker holds the `legacy`
+        slug key and that `claims` accepts as this item's. A legacy slug is
+        lossy (several names share it), so the workflow's `claims` checks
+        evidence on the issue itself before taking it: a different item whose
+        slug collides must not find it (see README "Behaviour notes")."""
+        found = self._by_key.get((workflow, key))
+        if found is not None or legacy is None or not is_legacy(legacy):
+            return found
+        old = self._by_key.get((workflow, legacy))
+        return old if old is not None and claims(old) else None
 
     def of(self, *workflows: str) -> list[Tracked]:
         return [t for t in self._by_key.values() if not workflows or t.marker.workflow in workflows]

@@ -61,3 +61,27 @@ def test_a_missing_required_column_stops_everything() -> None:
 )
 def test_ldr_window_is_this_or_next_month(close: str, expected: bool) -> None:
     assert closes_soon(date.fromisoformat(close), date(2026, 11, 27)) is expected
+
+
+@pytest.mark.parametrize("iacv", ["-5000", "0", "$0", "-$12,000"])
+def test_an_iacv_that_is_not_positive_is_a_bad_row(iacv: str) -> None:
+    export = parse_csv(
+        HEADER + f'0061,Deal,Acme,bob,SMB,"{iacv}",,2026-12-15,2-Scoping\n', source="opps.csv"
+    )
+    assert export.opportunities == ()
+    assert export.problems == (f"opps.csv:2: iacv: '{iacv}' must be a positive amount",)
+
+
+def test_unknown_columns_are_a_warning_and_unknown_owners_bad_rows() -> None:
+    from automation.workflows.consults import check_owners
+
+    export = parse_csv(
+        HEADER.rstrip("\n") + ",Region\n"
+        "0061,Deal,Acme,bob,SMB,9000,,2026-12-15,x,EMEA\n"
+        "0062,Deal,Acme,ghost,SMB,9000,,2026-12-15,x,EMEA\n",
+        source="opps.csv",
+    )
+    assert export.warnings == ("opps.csv:1: warning: ignoring unknown column(s) region",)
+    checked = check_owners(export, lambda name: name != "ghost")
+    assert [o.id for o in checked.opportunities] == ["0061"]
+    assert checked.problems == ("opps.csv:3: owner: unknown GitLab user 'ghost'",)

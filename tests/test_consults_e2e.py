@@ -53,7 +53,7 @@ def test_an_ldr_that_grows_is_relabelled_not_duplicated(world: World, tmp_path: 
     assert sync(world, export(tmp_path)) == 0
     grown = "A2,Seats,Globex,bob,SMB,15000,15000,2026-12-20,2-Scoping\n"
     assert sync(world, export(tmp_path, A2=grown), "2026-12-01") == 0
-    issue = world.issue("opportunity", "A2")
+    issue = world.issue("opportunity", "id:A2")
     assert "Opportunity Consult" in issue.labels
     assert "Lightweight Deal Review" not in issue.labels
     (note,) = world.notes(issue.iid)
@@ -71,10 +71,10 @@ def test_closed_and_shrunken_deals_are_noted_labelled_and_closed(
     won = "A1,Platform,Acme,bob,SMB,12000,36000,2027-02-15,Closed Won\n"
     shrunk = "E1,Transformation,Hooli,kim,Enterprise,20000,60000,2027-06-30,1-Discovery\n"
     assert sync(world, export(tmp_path, A1=won, E1=shrunk), "2026-12-02") == 0
-    acme = world.issue("opportunity", "A1")
+    acme = world.issue("opportunity", "id:A1")
     assert acme.state == "closed" and "status::closed-won" in acme.labels
     assert "Closed Won" in world.notes(acme.iid)[0].body
-    hooli = world.issue("opportunity", "E1")
+    hooli = world.issue("opportunity", "id:E1")
     assert hooli.state == "closed" and "status::below-threshold" in hooli.labels
     before = world.writes()
     assert sync(world, export(tmp_path, A1=won, E1=shrunk), "2026-12-02") == 0

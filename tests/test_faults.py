@@ -238,9 +238,9 @@ def fault_free(tmp_path_factory: pytest.TempPathFactory) -> State:
     # the scenario exercises what the faults could break
     assert len(state["onboarding:dave@2026-03-02"]) == 1
     assert state["give-back:dave@2026-03-02"][0]["links"] == ["onboarding:dave@2026-03-02"]
-    acme = state["handover:ACC-1@2026-03-02"][0]
+    acme = state["handover:id:ACC-1@2026-03-02"][0]
     assert acme["state"] == "closed" and len(acme["notes"]) == 1
-    globex = state["handover:ACC-2@2026-03-02"][0]
+    globex = state["handover:id:ACC-2@2026-03-02"][0]
     assert "status::overdue" in globex["labels"] and "behind plan" in globex["notes"][0][1]
     return state
 
@@ -536,7 +536,7 @@ def test_label_names_with_spaces_and_odd_double_colons_work_and_converge(
     assert world.cli("run", day=DAY2) == 0
     assert sandbox.requests.writes() == writes  # converged
     state = end_state(sandbox)
-    acme = state["handover:ACC-1@2026-03-02"][0]  # completed: labels set by quick actions
+    acme = state["handover:id:ACC-1@2026-03-02"][0]  # completed: labels set by quick actions
     assert acme["state"] == "closed"
     assert {"sales progress::complete", "team::emea::west", "::x", "y::"} <= set(acme["labels"])
     assert not any(
@@ -544,7 +544,7 @@ def test_label_names_with_spaces_and_odd_double_colons_work_and_converge(
         for label in acme["labels"][1:]
         if label != "sales progress::complete"
     )
-    globex = state["handover:ACC-2@2026-03-02"][0]
+    globex = state["handover:id:ACC-2@2026-03-02"][0]
     assert {"sales progress::in-progress", "status::team::overdue"} <= set(globex["labels"])
 
 

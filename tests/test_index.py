@@ -26,3 +26,20 @@ def test_the_oldest_issue_keeps_a_key_and_the_others_are_duplicates() -> None:
     assert kept is not None and kept.issue.iid == 5
     assert sorted(d.extra.issue.iid for d in index.duplicates) == [7, 9]
     assert len(index) == 1
+
+
+def test_lookup_finds_the_exact_key_first_then_a_legacy_key_its_claim_accepts() -> None:
+    index = index_of(
+        issue(1, Marker("handover", "Acme-Inc@2026-12-01")),
+        issue(2, Marker("handover", "name:Acme_Inc@2026-12-01")),
+    )
+    found = index.lookup("handover", "name:Acme_Inc@2026-12-01", "Acme-Inc@2026-12-01")
+    assert found is not None and found.issue.iid == 2
+    old = index.lookup("handover", "name:Acme+2C_Inc.@2026-12-01", "Acme-Inc@2026-12-01")
+    assert old is not None and old.issue.iid == 1
+    refused = index.lookup(
+        "handover", "name:Acme+2C_Inc.@2026-12-01", "Acme-Inc@2026-12-01", claims=lambda _: False
+    )
+    assert refused is None
+    # a "legacy" key in the new form is never used as one
+    assert index.lookup("handover", "name:x@2026-12-01", "name:Acme_Inc@2026-12-01") is None

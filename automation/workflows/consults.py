@@ -4,9 +4,16 @@ The handbook's thresholds (config `thresholds`) decide per opportunity: a
 consult (Enterprise: a Command Plan) at or above the segment's consult iACV,
 a Lightweight Deal Review at or above its LDR iACV when the deal closes this
 or next month (team timezone), otherwise nothing. One issue per opportunity,
-keyed by its id: an LDR that grows into a consult is relabelled with a note,
-never duplicated; a closed or shrunken deal gets a note, a label and, per
-config, its issue closed.
+keyed by its exact id (`automation.marker.key_part`): an LDR that grows into a
+consult is relabelled with a note, never duplicated; a closed or shrunken deal
+gets a note, a label and, per config, its issue closed. An LDR whose close
+date slips beyond next month is noted and labelled `close-date-moved` but kept
+open (the review is still wanted when the deal comes back into range); when
+the date comes back, the label goes with a note.
+
+A row is bad (reported as `file:line: field: why`) when a required value is
+missing or unreadable, the iACV is zero or negative, or the owner is not a
+GitLab user (`check_owners`). A column salesbot does not read is a warning.
 
 CSV columns (a Salesforce opportunity report exported as CSV; header names
 are matched case-insensitively, Salesforce's own names work too):
@@ -29,18 +36,20 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from pathlib import Path
 
 from automation.actions import Action, Comment, IssueRef, Plan
 from automation.config import Segment, Team
-from automation.csvfile import read_text, rows
+from automation.csvfile import read_text, rows, unknown_columns_warning
 from automation.errors import InputError
 from automation.index import Index, Tracked
-from automation.marker import slug
+from automation.marker import key_part, legacy_key, normal, slug
 from automation.neutralise import neutralise
 from automation.workflows.common import Environment, assignees, days_after, new_issue
 
@@ -73,13 +82,20 @@ class Opportunity:
 
     @property
     def key(self) -> str:
-        return slug(self.id)
+        return key_part("id", self.id)
+
+    @property
+    def legacy_key(self) -> str | None:
+        """The key a marker written before keys were encoded holds (`slug(id)`)."""
+        return legacy_key(self.id)
 
 
 @dataclass(frozen=True)
 class Export:
     opportunities: tuple[Opportunity, ...]
     problems: tuple[str, ...]  # one line per bad row: "file:line: field: why"
+    warnings: tuple[str, ...] = ()  # e.g. columns salesbot does not read
+    source: str = "opportunities"  # the file, as problems name it
 
 
 def _money(text: str, field: str) -> Decimal:
@@ -90,6 +106,15 @@ def _money(text: str, field: str) -> Decimal:
         raise InputError(f"{field}: '{text}' is not a number") from None
     if not value.is_finite():
         raise InputError(f"{field}: '{text}' is not a number")
+    return value
+
+
+def _iacv(text: str) -> Decimal:
+    value = _money(text, "iacv")
+    if value <= 0:
+        # a negative iACV is a data error (a credit or a typo), not a deal that
+        # "fell below the threshold"; the handbook's thresholds are all positive.
+        raise InputError(f"iacv: '{text}' must be a positive amount")
     return value
 
 
@@ -118,7 +143,7 @@ def _row(values: dict[str, str], line: int) -> Opportunity:
         account=values.get("account") or "",
         owner=owner.lstrip("@"),
         segment=segment,
-        iacv=_money(values.get("iacv", ""), "iacv"),
+        iacv=_iacv(values.get("iacv", "")),
         amount=_money(values["amount"], "amount") if values.get("amount") else None,
         close_date=close,
         stage=values.get("stage") or "",
@@ -136,6 +161,7 @@ def parse_csv(text: str, *, source: str) -> Export:
     missing = [c for c in ("id", "owner", "segment", "iacv", "close_date") if c not in header]
     if missing:
         raise InputError(f"{source}:1: missing column(s) {', '.join(missing)}")
+    warning = unknown_columns_warning(source, header, (*COLUMNS, *ALIASES))
     reader.fieldnames = header
     found: list[Opportunity] = []
     problems: list[str] = []
@@ -155,7 +181,27 @@ def parse_csv(text: str, *, source: str) -> Export:
             continue
         seen[opportunity.key] = line
         found.append(opportunity)
-    return Export(tuple(found), tuple(problems))
+    return Export(tuple(found), tuple(problems), (warning,) if warning else (), source)
+
+
+def check_owners(export: Export, exists: Callable[[str], bool]) -> Export:
+    """The export with every row whose owner is not a GitLab user moved to its
+    problems (`file:line: owner: ...`), each owner looked up once."""
+    known: dict[str, bool] = {}
+    for name in (o.owner for o in export.opportunities):
+        if name not in known:
+            known[name] = exists(name)
+    bad = [o for o in export.opportunities if not known[o.owner]]
+    if not bad:
+        return export
+    return replace(
+        export,
+        opportunities=tuple(o for o in export.opportunities if known[o.owner]),
+        problems=(
+            *export.problems,
+            *(f"{export.source}:{o.line}: owner: unknown GitLab user '{o.owner}'" for o in bad),
+        ),
+    )
 
 
 def closes_soon(close: date, today: date) -> bool:
@@ -165,10 +211,31 @@ def closes_soon(close: date, today: date) -> bool:
 
 
 def plan(env: Environment, team: Team, index: Index, opportunities: Iterable[Opportunity]) -> Plan:
+    items = list(opportunities)
+    shared = Counter(o.legacy_key for o in items)
     actions: list[Action] = []
-    for opp in opportunities:
-        actions.extend(_plan_one(env, team, index.get(WORKFLOW, opp.key), opp))
+    for opp in items:
+        tracked = index.lookup(
+            WORKFLOW,
+            opp.key,
+            opp.legacy_key,
+            claims=partial(_owns_legacy_key, opp, shared[opp.legacy_key]),
+        )
+        actions.extend(_plan_one(env, team, tracked, opp))
     return Plan.of(WORKFLOW, actions)
+
+
+def _owns_legacy_key(opp: Opportunity, rows_sharing_it: int, _: Tracked) -> bool:
+    """Whether an issue opened before keys were encoded, whose marker holds
+    this opportunity's legacy key `slug(id)`, is this opportunity's.
+
+    A CRM id is the opportunity's identity and the old code refused an export
+    in which two ids shared a slug, so the issue is this row's when the slug is
+    the id itself (Salesforce ids are letters and digits) or when no other row
+    of this export shares the slug. Of two ids sharing one ("A-1" and "A 1"),
+    only the one spelt as the slug takes the old issue; the other is opened
+    anew rather than steal a different deal's review."""
+    return opp.legacy_key == normal(opp.id) or rows_sharing_it == 1
 
 
 def _kind_labels(env: Environment, kind: str) -> tuple[str, ...]:
@@ -199,6 +266,10 @@ def _plan_one(
         return _wind_down(
             env, tracked, status=slug(opp.stage).lower(), why=f"is {neutralise(opp.stage)}"
         )
+    if kind is None and _slipped(env, tracked, opp):
+        return _slip(env, tracked, opp)
+    if kind == "ldr" and env.labels.status(SLIPPED) in tracked.issue.labels:
+        return [_back_in_range(env, tracked, opp)]
     if kind is None:
         return _wind_down(
             env,
@@ -218,12 +289,59 @@ def _plan_one(
                 "with your manager.",
                 reason="upgraded to consult",
                 add_labels=_kind_labels(env, "consult"),
-                remove_labels=tuple(
-                    x for x in _kind_labels(env, "ldr") if x in tracked.issue.labels
+                remove_labels=tuple(  # a consult is due whatever the close date
+                    x
+                    for x in (*_kind_labels(env, "ldr"), env.labels.status(SLIPPED))
+                    if x in tracked.issue.labels
                 ),
             )
         ]
     return []
+
+
+# The status an LDR gets when its deal's close date moves out of the window.
+SLIPPED = "close-date-moved"
+
+
+def _slipped(env: Environment, tracked: Tracked, opp: Opportunity) -> bool:
+    """An open LDR whose deal still has LDR-sized iACV but no longer closes this
+    month or next: the review is not due now, yet the deal has not shrunk."""
+    thresholds = env.config.thresholds.get(opp.segment)
+    return (
+        thresholds is not None
+        and current_kind(env, tracked) == "ldr"
+        and thresholds.kind_for(opp.iacv, True) == "ldr"
+        and not closes_soon(opp.close_date, env.today)
+    )
+
+
+def _slip(env: Environment, tracked: Tracked, opp: Opportunity) -> list[Action]:
+    """Rule (README "Behaviour notes"): keep the LDR open, say why once, label it."""
+    label = env.labels.status(SLIPPED)
+    if label in tracked.issue.labels:
+        return []  # already told, for this slip
+    when = "is in the past" if opp.close_date < env.today else "is beyond next month"
+    return [
+        Comment(
+            IssueRef(iid=tracked.issue.iid),
+            f"The close date moved to {opp.close_date.isoformat()} in the CRM export, which "
+            f"{when}: a Lightweight Deal Review is due for deals closing this month or next "
+            "month, so this one is on hold. It stays open for when the deal comes back into "
+            "range; close it if the review is no longer needed.",
+            reason=f"close date moved to {opp.close_date.isoformat()}",
+            add_labels=(label,),
+        )
+    ]
+
+
+def _back_in_range(env: Environment, tracked: Tracked, opp: Opportunity) -> Action:
+    return Comment(
+        IssueRef(iid=tracked.issue.iid),
+        f"The close date is now {opp.close_date.isoformat()}, this month or next month: "
+        "this Lightweight Deal Review is due again.",
+        reason=f"close date back to {opp.close_date.isoformat()}",
+        remove_labels=(env.labels.status(SLIPPED),),
+    )
 
 
 def _wind_down(

@@ -2,8 +2,10 @@
 
 One at a time from the CLI (`salesbot handover open`) or hundreds at once from
 a territory-realignment CSV (`salesbot handover import`). The business key is
-the account id (or name) plus the effective date, so importing the same file
-twice opens nothing new.
+the CRM account id (else the exact, NFC-normalised account name) plus the
+effective date, encoded without loss (`automation.marker.key_part`), so
+importing the same file twice opens nothing new and two different accounts
+never share a key.
 """
 
 from __future__ import annotations
@@ -12,22 +14,26 @@ import csv
 import io
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import partial
 from pathlib import Path
 
-from automation.actions import Plan
-from automation.config import Team
-from automation.csvfile import read_text, rows
+from automation.actions import CreateIssue, Plan
+from automation.config import Team, WorkflowConfig
+from automation.csvfile import read_text, rows, unknown_columns_warning
 from automation.errors import InputError
-from automation.index import Index
-from automation.marker import slug
+from automation.index import Index, Tracked
+from automation.marker import key_part, legacy_key
 from automation.workflows.common import Environment, assignees, days_after, new_issue
 
 WORKFLOW = "handover"
 CSV_COLUMNS = ("account", "account_id", "from", "to", "effective_date", "reason", "opportunities")
 REQUIRED_COLUMNS = ("account", "from", "to")
 _USERNAME = re.compile(r"^@?[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+# An effective date further than this from today is almost surely a typo in
+# the year (2062 for 2026); refusing it beats an issue due decades away.
+MAX_DAYS_AWAY = 366
 
 
 @dataclass(frozen=True)
@@ -39,10 +45,28 @@ class Handover:
     account_id: str | None = None
     reason: str | None = None
     opportunities: tuple[str, ...] = ()
+    line: int = field(default=0, compare=False)  # the CSV line, 0 from the CLI
 
     @property
     def key(self) -> str:
-        return f"{slug(self.account_id or self.account)}@{self.effective.isoformat()}"
+        """`id:<account id>@date`, else `name:<account name>@date`, encoded."""
+        part = (
+            key_part("id", self.account_id) if self.account_id else key_part("name", self.account)
+        )
+        return f"{part}@{self.effective.isoformat()}"
+
+    @property
+    def legacy_key(self) -> str | None:
+        """The key a marker written before keys were encoded holds (`slug@date`)."""
+        return legacy_key(self.account_id or self.account, f"@{self.effective.isoformat()}")
+
+
+@dataclass(frozen=True)
+class Import:
+    """A realignment file read whole: its handovers, and warnings for the user."""
+
+    handovers: tuple[Handover, ...]
+    warnings: tuple[str, ...] = ()
 
 
 def make(
@@ -54,16 +78,23 @@ def make(
     account_id: str | None = None,
     reason: str | None = None,
     opportunities: Sequence[str] = (),
+    today: date | None = None,
 ) -> Handover:
-    """A validated handover; raises InputError naming the bad field."""
+    """A validated handover; raises InputError naming the bad field. With
+    `today`, an effective date more than a year away is refused."""
     account = account.strip()
     if not account:
         raise InputError("account: must not be empty")
+    if today is not None and abs((effective - today).days) > MAX_DAYS_AWAY:
+        raise InputError(
+            f"effective date {effective.isoformat()} is more than a year from today "
+            f"({today.isoformat()}); check the year"
+        )
     names = []
-    for field, value in (("from", from_user), ("to", to_user)):
+    for name, value in (("from", from_user), ("to", to_user)):
         value = value.strip()
         if not _USERNAME.match(value):
-            raise InputError(f"{field}: '{value}' is not a GitLab username")
+            raise InputError(f"{name}: '{value}' is not a GitLab username")
         names.append(value.lstrip("@"))
     if names[0].lower() == names[1].lower():
         raise InputError(f"from and to are the same person ('{names[0]}')")
@@ -87,10 +118,19 @@ def parse_date(text: str, field: str) -> date:
 
 def read_csv(path: Path, *, today: date) -> list[Handover]:
     """Every row validated first; any bad row aborts with all bad rows listed."""
-    return parse_csv(read_text(path), source=str(path), today=today)
+    return list(read(path, today=today).handovers)
+
+
+def read(path: Path, *, today: date) -> Import:
+    """As `read_csv`, with the warnings (unknown columns) for the user."""
+    return parse(read_text(path), source=str(path), today=today)
 
 
 def parse_csv(text: str, *, source: str, today: date) -> list[Handover]:
+    return list(parse(text, source=source, today=today).handovers)
+
+
+def parse(text: str, *, source: str, today: date) -> Import:
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip().lower() for h in reader.fieldnames or []]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
@@ -99,9 +139,7 @@ def parse_csv(text: str, *, source: str, today: date) -> list[Handover]:
             f"{source}:1: missing column(s) {', '.join(missing)} "
             f"(expected: {', '.join(CSV_COLUMNS)})"
         )
-    unknown = [h for h in header if h not in CSV_COLUMNS]
-    if unknown:
-        raise InputError(f"{source}:1: unknown column(s) {', '.join(unknown)}")
+    warning = unknown_columns_warning(source, header, CSV_COLUMNS)
     reader.fieldnames = header
     problems: list[str] = []
     handovers: list[Handover] = []
@@ -111,7 +149,7 @@ def parse_csv(text: str, *, source: str, today: date) -> list[Handover]:
         if None in row:
             problems.append(f"{source}:{line}: more values than columns")
             continue
-        values = {k: (v or "").strip() for k, v in row.items()}
+        values = {k: (v or "").strip() for k, v in row.items() if k in CSV_COLUMNS}
         if not any(values.values()):
             continue
         try:
@@ -128,6 +166,7 @@ def parse_csv(text: str, *, source: str, today: date) -> list[Handover]:
                 account_id=values.get("account_id"),
                 reason=values.get("reason"),
                 opportunities=re.split(r"[;\s]+", values.get("opportunities") or ""),
+                today=today,
             )
         except InputError as exc:
             problems.append(f"{source}:{line}: {exc}")
@@ -139,12 +178,12 @@ def parse_csv(text: str, *, source: str, today: date) -> list[Handover]:
             )
             continue
         seen[handover.key] = line
-        handovers.append(handover)
+        handovers.append(replace(handover, line=line))
     if problems:
         raise InputError(
             f"{source}: {len(problems)} bad row(s), nothing was created:\n" + "\n".join(problems)
         )
-    return handovers
+    return Import(tuple(handovers), (warning,) if warning else ())
 
 
 def check_users(
@@ -153,10 +192,27 @@ def check_users(
     *,
     source: str = "handover",
 ) -> None:
-    """Every seller must be a GitLab user; one error lists every unknown one."""
-    unknown = sorted({u for h in handovers for u in (h.from_user, h.to_user) if not exists(u)})
-    if unknown:
-        raise InputError(f"{source}: unknown GitLab user(s): {', '.join(unknown)}")
+    """Every seller must be a GitLab user; one error lists every unknown one,
+    and, for rows of a file, every bad row by line."""
+    items = list(handovers)
+    known: dict[str, bool] = {}
+    for name in (u for h in items for u in (h.from_user, h.to_user)):
+        if name not in known:
+            known[name] = exists(name)
+    unknown = sorted(name for name, found in known.items() if not found)
+    if not unknown:
+        return
+    rows = [
+        f"{source}:{h.line}: {role}: unknown GitLab user '{name}'"
+        for h in items
+        if h.line
+        for role, name in (("from", h.from_user), ("to", h.to_user))
+        if not known[name]
+    ]
+    message = f"{source}: unknown GitLab user(s): {', '.join(unknown)}"
+    if rows:
+        message += f"; {len(rows)} bad row(s), nothing was created:\n" + "\n".join(rows)
+    raise InputError(message)
 
 
 def plan(env: Environment, team: Team, index: Index, handovers: Iterable[Handover]) -> Plan:
@@ -164,43 +220,73 @@ def plan(env: Environment, team: Team, index: Index, handovers: Iterable[Handove
     actions = []
     notes = []
     for h in handovers:
-        existing = index.get(WORKFLOW, h.key)
+        existing = index.lookup(
+            WORKFLOW, h.key, h.legacy_key, claims=partial(_same_account, env, team, h)
+        )
         if existing is not None:
             notes.append(f"{h.account}: handover already open as {existing.issue.web_url}")
             continue
-        incoming = team.member(h.to_user)
-        outgoing = team.member(h.from_user)
-        manager = (incoming.manager if incoming else None) or (
-            outgoing.manager if outgoing else None
-        )
-        due = days_after(h.effective, settings.due_days)
-        segment = incoming.segment if incoming else None
-        actions.append(
-            new_issue(
-                env,
-                workflow=WORKFLOW,
-                key=h.key,
-                settings=settings,
-                data={
-                    "account": h.account,
-                    "account_id": h.account_id,
-                    "from_user": h.from_user,
-                    "to_user": h.to_user,
-                    "manager": manager,
-                    "effective_date": h.effective,
-                    "due_date": due,
-                    "reason": h.reason,
-                    "opportunities": list(h.opportunities),
-                },
-                # by default the incoming seller owns it; the outgoing seller too
-                # where the tier allows several assignees (Free keeps the first).
-                assignees=assignees(
-                    settings,
-                    {"incoming": h.to_user, "outgoing": h.from_user, "manager": manager},
-                    also=[h.to_user, h.from_user],
-                ),
-                due_date=due,
-                extra_labels=[env.labels.segment(str(segment))] if segment else [],
+        other = index.get(WORKFLOW, h.legacy_key) if h.legacy_key else None
+        if other is not None:
+            notes.append(
+                f"{h.account}: {other.issue.web_url}, opened before keys were exact, has the "
+                "same legacy key but another account's title; opening a separate handover"
             )
-        )
+        actions.append(_create(env, team, settings, h))
     return Plan.of(WORKFLOW, actions, notes)
+
+
+# Stand-ins for the sellers when a title is matched against a legacy issue's:
+# letters only, so neutralising leaves them as they are.
+_FROM, _TO = "SalesbotFromSeller", "SalesbotToSeller"
+
+
+def _same_account(env: Environment, team: Team, h: Handover, old: Tracked) -> bool:
+    """Whether an issue opened before keys were encoded, whose marker holds
+    this handover's legacy slug key, is this account's handover.
+
+    A slug is lossy, so the key alone cannot tell "Acme, Inc." from "Acme Inc";
+    the issue's title can: salesbot titled it from the same template with the
+    exact account name. It is this account's when its title is the title this
+    handover gets, with any sellers in the seller positions (the key is account
+    and date, not sellers). A title a person has since edited no longer proves
+    it, and a separate handover is opened, with a note naming the old issue."""
+    settings = env.config.workflows.handover
+    probe = replace(h, from_user=_FROM, to_user=_TO)
+    title = _create(env, team, settings, probe).title
+    pattern = re.escape(title).replace(_FROM, ".+").replace(_TO, ".+")
+    return re.fullmatch(pattern, old.issue.title, flags=re.DOTALL) is not None
+
+
+def _create(env: Environment, team: Team, settings: WorkflowConfig, h: Handover) -> CreateIssue:
+    incoming = team.member(h.to_user)
+    outgoing = team.member(h.from_user)
+    manager = (incoming.manager if incoming else None) or (outgoing.manager if outgoing else None)
+    due = days_after(h.effective, settings.due_days)
+    segment = incoming.segment if incoming else None
+    return new_issue(
+        env,
+        workflow=WORKFLOW,
+        key=h.key,
+        settings=settings,
+        data={
+            "account": h.account,
+            "account_id": h.account_id,
+            "from_user": h.from_user,
+            "to_user": h.to_user,
+            "manager": manager,
+            "effective_date": h.effective,
+            "due_date": due,
+            "reason": h.reason,
+            "opportunities": list(h.opportunities),
+        },
+        # by default the incoming seller owns it; the outgoing seller too
+        # where the tier allows several assignees (Free keeps the first).
+        assignees=assignees(
+            settings,
+            {"incoming": h.to_user, "outgoing": h.from_user, "manager": manager},
+            also=[h.to_user, h.from_user],
+        ),
+        due_date=due,
+        extra_labels=[env.labels.segment(str(segment))] if segment else [],
+    )
