@@ -36,6 +36,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Literal
 
+from automation import attention
 from automation.actions import Action, Comment, CreateIssue, IssueRef, Plan, Step, UpdateIssue
 from automation.api import GitLabApi, Issue, Note, User
 from automation.applier import Applier, Outcome, Report
@@ -481,7 +482,8 @@ def write(bot: Bot, result: Result) -> None:
     snapshot = prepared.snapshot
     try:
         if prepared.jobs:  # the actions changed due dates and assignees: show the new state
-            snapshot = collect_with_index(bot, prepared.today)[0]
+            fresh = collect_with_index(bot, prepared.today)[0]
+            snapshot = replace(fresh, attention=snapshot.attention)
         _write(bot, prepared, snapshot, frozenset(result.done), result)
     except SalesbotError as exc:
         step = Step(WORKFLOW, _write_record(prepared, snapshot))
@@ -561,8 +563,27 @@ def refresh(
     return apply(bot, prepared)
 
 
-def refresh_dashboard(bot: Bot, today: date, *, dry_run: bool) -> Report | None:
-    """The hook for the end of `salesbot run`: None on a dry run, else what was written."""
+def refresh_dashboard(
+    bot: Bot, today: date, *, dry_run: bool, outcomes: Sequence[Outcome] = ()
+) -> Report | None:
+    """The hook for the end of `salesbot run`: None on a dry run, else what was written.
+
+    `outcomes` are the run's: its failures (and those of the ticked actions
+    carried out here) replace the dashboard's "Needs attention" section."""
     if dry_run:
         return None
-    return refresh(bot, today).report
+    result = carry_out(bot, prepare(bot, today))
+    with_run_failures(result, [*outcomes, *result.report.outcomes])
+    write(bot, result)
+    return result.report
+
+
+# -- the last run's failures ----------------------------------------------------------
+
+
+def with_run_failures(result: Result, outcomes: Sequence[Outcome]) -> None:
+    """Show these failures (none: no section) instead of the ones the dashboard
+    carries, the next write of `result` (see `automation.attention`)."""
+    found = attention.from_outcomes(outcomes, result.prepared.today)
+    prepared = result.prepared
+    result.prepared = replace(prepared, snapshot=replace(prepared.snapshot, attention=found))
