@@ -323,9 +323,14 @@ class GitLabApi:
         message = self._scrub(answer_text(raw))
         if code and code >= 400 and isinstance(raw, bytes | str) and looks_like_html(raw):
             # a web server or proxy answered, not GitLab's API (which answers JSON)
+            advice = (
+                "GitLab, or a proxy in front of it, is failing: try again later "
+                "and check GITLAB_URL"
+                if code >= 500
+                else "check GITLAB_URL (it must be GitLab itself, e.g. https://gitlab.example.com)"
+            )
             return GitLabError(
-                f"{self.settings.host} answered {code} with {message} to {what}: "
-                "GitLab or a proxy in front of it is failing, or GITLAB_URL is not GitLab"
+                f"{self.settings.host} answered {code} with {message} to {what}: {advice}"
             )
         if code == 404 and "Project" in message:
             return NotFoundError(
