@@ -138,7 +138,14 @@ def render(snapshot: Snapshot, settings: DashboardSettings, pending: Iterable[st
         "salesbot keeps this issue up to date; edits other than ticking a box are "
         "overwritten on the next change."
     )
-    return f"{intro}\n\n{body.rstrip()}\n\n{MARKER.render()}\n"
+    return f"{intro}\n\n{body.rstrip()}\n\n{_carried(snapshot)}{MARKER.render()}\n"
+
+
+def _carried(snapshot: Snapshot) -> str:
+    """The "Needs attention" section as data the report and the next run read
+    back (`automation.attention`), next to the marker; empty without one."""
+    found = snapshot.attention
+    return f"{attention.hidden(found)}\n" if found is not None else ""
 
 
 def same_text(a: str, b: str) -> bool:

@@ -659,7 +659,7 @@ def attention_markdown(found: Attention) -> list[str]:
         )
     if found.left_out:
         lines += ["", f"…and {found.left_out} more, in the run's job log."]
-    return [*lines, "", attention.hidden(found)]
+    return lines
 
 
 def render_markdown(
