@@ -575,22 +575,18 @@ def refresh_dashboard(
 ) -> Report | None:
     """The hook for the end of `salesbot run`: None on a dry run, else what was written.
 
-    `outcomes` are the run's: its failures (and those of the ticked actions
-    carried out here) replace the dashboard's "Needs attention" section."""
+    `outcomes` are the run's: their failures replace the dashboard's "Needs
+    attention" section (no failure: no section)."""
     if dry_run:
         return None
-    result = carry_out(bot, prepare(bot, today))
-    with_run_failures(result, [*outcomes, *result.report.outcomes])
-    write(bot, result)
-    return result.report
+    return apply(bot, with_run_failures(prepare(bot, today), outcomes)).report
 
 
 # -- the last run's failures ----------------------------------------------------------
 
 
-def with_run_failures(result: Result, outcomes: Sequence[Outcome]) -> None:
-    """Show these failures (none: no section) instead of the ones the dashboard
-    carries, the next write of `result` (see `automation.attention`)."""
-    found = attention.from_outcomes(outcomes, result.prepared.today)
-    prepared = result.prepared
-    result.prepared = replace(prepared, snapshot=replace(prepared.snapshot, attention=found))
+def with_run_failures(prepared: Prepared, outcomes: Sequence[Outcome]) -> Prepared:
+    """`prepared`, showing these failures instead of the ones the dashboard
+    carries (see `automation.attention`)."""
+    found = attention.from_outcomes(outcomes, prepared.today)
+    return replace(prepared, snapshot=replace(prepared.snapshot, attention=found))

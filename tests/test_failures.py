@@ -232,3 +232,21 @@ def test_a_mangled_section_is_rewritten_by_the_next_run(world: World, bad: str) 
     assert world.cli("report", "--format", "json", today=DAY).code == 0
     restored = world.issue("dashboard", "main").description
     assert restored.count("<!-- salesbot:attention") == 1
+
+
+def test_a_run_that_carries_out_a_ticked_box_still_lists_its_failures(
+    world: World, tmp_path: Path
+) -> None:
+    """The dashboard is read again after a ticked action: the section stays."""
+    csv = tmp_path / "handovers.csv"
+    csv.write_text(HANDOVERS, encoding="utf-8")
+    assert world.cli("handover", "import", str(csv), today=DAY).code == 0
+    assert world.cli("run", today=DAY).code == 0
+    board = world.issue("dashboard", "main")
+    assert "Needs attention" not in board.description
+    world.tick("alice", board.iid, "Reassign handover")
+    with_zed(world)  # this run fails for zed
+    assert world.cli("run", today=DAY).code == 2
+    assert any(i.assignees == ("alice",) for i in world.issues("handover"))  # carried out
+    description = world.issue("dashboard", "main").description
+    assert "## Needs attention" in description and "[x]" not in description
