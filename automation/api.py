@@ -9,7 +9,9 @@ that names the host and what to check, and never the token.
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import threading
 import time
 from collections import Counter, deque
@@ -24,7 +26,7 @@ import gitlab
 import gitlab.exceptions
 import requests
 
-from automation.errors import AuthError, GitLabError, InputError, NotFoundError
+from automation.errors import AuthError, GitLabError, InputError, NotFoundError, NotGitLabError
 
 T = TypeVar("T")
 
@@ -38,6 +40,38 @@ PAGE_SIZE = 100  # GitLab's maximum per_page
 # Pages of one listing requested at once (see `GitLabApi.iter_issues`).
 LIST_WINDOW = 4
 MAX_DESCRIPTION = 1_048_576  # GitLab's limit on issue descriptions (reference §4)
+# GitLab's answer is quoted in error messages up to this length.
+MAX_ANSWER = 300
+_HTML_START = re.compile(rb"^\s*(<!doctype html|<html|<head|<body|<title|<h1|<center)", re.I)
+_HTML_TITLE = re.compile(r"<(title|h1)[^>]*>(.*?)</\1\s*>", re.I | re.S)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def looks_like_html(body: bytes | str, content_type: str = "") -> bool:
+    """An HTML page rather than GitLab's JSON: by Content-Type, or by how the
+    body starts (some proxies send their error pages as text/plain)."""
+    if "html" in content_type.lower():
+        return True
+    head = body[:512].encode("utf-8", "replace") if isinstance(body, str) else body[:512]
+    return _HTML_START.match(head) is not None
+
+
+def html_summary(body: bytes | str) -> str:
+    """An HTML page in a few words: its <title> (or first <h1>), e.g. `an HTML
+    page titled '502 Bad Gateway'`, never the page itself."""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    found = _HTML_TITLE.search(text)
+    title = " ".join(html.unescape(_TAG.sub(" ", found[2])).split()) if found else ""
+    return f"an HTML page titled '{title[:80]}'" if title else "an HTML page"
+
+
+def answer_text(message: object) -> str:
+    """GitLab's error message as one short line; an HTML body is summarised."""
+    if isinstance(message, bytes | str) and looks_like_html(message):
+        return html_summary(message)
+    text = message.decode("utf-8", "replace") if isinstance(message, bytes) else str(message)
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_ANSWER else f"{text[: MAX_ANSWER - 1]}…"
 
 
 @dataclass(frozen=True)
@@ -241,11 +275,29 @@ class GitLabApi:
             per_page=100,
         )
         self._gl.session.hooks["response"].append(self.stats.record)
+        self._gl.session.hooks["response"].append(self._refuse_web_page)
         # lazy: no request until the project is used, and a 404 then names it.
         self._project = self._gl.projects.get(settings.project, lazy=True)
         self._me: User | None = None
 
     # -- error translation -------------------------------------------------
+
+    def _refuse_web_page(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        """A successful answer that is an HTML page is not GitLab's API: a proxy,
+        a VPN or single sign-on login page (often after a redirect), or a web
+        server at the wrong address. python-gitlab would hand it back as a raw
+        response (it parses only application/json), so stop at the boundary
+        with one line rather than fail later on a shape we do not expect."""
+        if response.status_code >= 300:
+            return  # error statuses are python-gitlab's; `_http_error` words them
+        if not looks_like_html(response.content, response.headers.get("Content-Type", "")):
+            return
+        raise NotGitLabError(
+            f"{self.settings.url} answered {response.status_code} with "
+            f"{html_summary(response.content)} instead of GitLab's API: check GITLAB_URL "
+            "(it must be GitLab itself, e.g. https://gitlab.example.com, not a proxy's "
+            "or a login page)"
+        )
 
     def _call(self, what: str, fn: Callable[[], T]) -> T:
         """Run one python-gitlab call, turning its errors into ours."""
@@ -267,7 +319,19 @@ class GitLabApi:
 
     def _http_error(self, what: str, exc: gitlab.exceptions.GitlabError) -> GitLabError:
         code = exc.response_code
-        message = self._scrub(str(exc.error_message))
+        raw = exc.error_message
+        message = self._scrub(answer_text(raw))
+        if code and code >= 400 and isinstance(raw, bytes | str) and looks_like_html(raw):
+            # a web server or proxy answered, not GitLab's API (which answers JSON)
+            advice = (
+                "GitLab, or a proxy in front of it, is failing: try again later "
+                "and check GITLAB_URL"
+                if code >= 500
+                else "check GITLAB_URL (it must be GitLab itself, e.g. https://gitlab.example.com)"
+            )
+            return GitLabError(
+                f"{self.settings.host} answered {code} with {message} to {what}: {advice}"
+            )
         if code == 404 and "Project" in message:
             return NotFoundError(
                 f"project '{self.settings.project}' was not found on {self.settings.host}, "
@@ -327,7 +391,11 @@ class GitLabApi:
 
             def fetch() -> User:
                 data = self._gl.http_get("/user", **self._opts())
-                assert isinstance(data, dict)
+                if not isinstance(data, dict):
+                    raise NotGitLabError(
+                        f"{self.settings.url} did not answer /api/v4/user with GitLab's JSON: "
+                        "check GITLAB_URL"
+                    )
                 return User.from_json(data)
 
             self._me = self._call("read the current user", fetch)

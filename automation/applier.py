@@ -196,7 +196,9 @@ class Applier:
                 self._users[username] = found
         user = self._users[username]
         if user is None:
-            raise InputError(f"GitLab user '{username}' does not exist")
+            raise InputError(
+                f"GitLab has no user '{username}' (a search for that username found nobody)"
+            )
         return user
 
     def _created_issue(self, ref: IssueRef) -> Issue:

@@ -321,7 +321,7 @@ def _run_plan(bot: Any, plan: Any, *, dry_run: bool, as_json: bool, title: str) 
         print_plan(out, plan, as_json=as_json, title=f"{title} (dry run)")
         return
     report = bot.apply(plan)
-    print_report(out, report)
+    print_report(out, report, err)
     for note in plan.notes:
         out.print(note, markup=False)
     for line in summary_lines(report):
@@ -423,11 +423,12 @@ def run_command(ctx: typer.Context, dry_run: DryRun = False, as_json: AsJson = F
 
     state = _state(ctx)
     result = run(state.bot(), state.date(), config_path=state.config_path, dry_run=dry_run)
-    from automation.output import print_plan, summary_lines
+    from automation.output import print_failures, print_plan, summary_lines
 
     if dry_run:
         print_plan(out, result.plan, as_json=as_json, title="Run (dry run)")
         return
+    print_failures(err, result.report)
     for line in summary_lines(
         result.report, ("onboarding", "give-back", "opportunity", "handover")
     ):

@@ -38,7 +38,13 @@ def register(
     ) -> None:
         """Carry out the actions ticked on the dashboard issue, then rewrite it if it changed."""
         from automation import dashboard
-        from automation.output import plan_json, print_plan, print_report, summary_lines
+        from automation.output import (
+            plan_json,
+            print_failures,
+            print_plan,
+            print_report,
+            summary_lines,
+        )
 
         current = state(ctx)
         result = dashboard.refresh(current.bot(), current.date(), dry_run=dry_run)
@@ -65,8 +71,9 @@ def register(
                 "notes": result.notes,
             }
             out.print_json(json.dumps(document))
+            print_failures(err, result.report)
         else:
-            print_report(out, result.report)
+            print_report(out, result.report, err)
             for note in result.notes:
                 out.print(note, markup=False)
             for line in summary_lines(result.report):

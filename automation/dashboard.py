@@ -50,6 +50,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Literal
 
+from automation import attention
 from automation.actions import Action, Comment, CreateIssue, IssueRef, Plan, Step, UpdateIssue
 from automation.api import GitLabApi, Issue, Note, User
 from automation.applier import Applier, Outcome, Report
@@ -191,7 +192,14 @@ def render(
     explained = notice_lines(notices, settings)
     if explained:
         intro = "\n\n".join([intro, *explained])
-    return f"{intro}\n\n{body.rstrip()}\n\n{MARKER.render()}\n"
+    return f"{intro}\n\n{body.rstrip()}\n\n{_carried(snapshot)}{MARKER.render()}\n"
+
+
+def _carried(snapshot: Snapshot) -> str:
+    """The "Needs attention" section as data the report and the next run read
+    back (`automation.attention`), next to the marker; empty without one."""
+    found = snapshot.attention
+    return f"{attention.hidden(found)}\n" if found is not None else ""
 
 
 def offers(description: str) -> dict[str, str]:
@@ -774,7 +782,8 @@ def write(bot: Bot, result: Result) -> None:
     snapshot = prepared.snapshot
     try:
         if prepared.jobs:  # the actions changed due dates and assignees: show the new state
-            snapshot = collect_with_index(bot, prepared.today)[0]
+            fresh = collect_with_index(bot, prepared.today)[0]
+            snapshot = replace(fresh, attention=snapshot.attention)
         _write(bot, prepared, snapshot, frozenset(result.done), result)
         result.notices = prepared.notices(result.done)
     except SalesbotError as exc:
@@ -861,8 +870,23 @@ def refresh(
     return apply(bot, prepared)
 
 
-def refresh_dashboard(bot: Bot, today: date, *, dry_run: bool) -> Report | None:
-    """The hook for the end of `salesbot run`: None on a dry run, else what was written."""
+def refresh_dashboard(
+    bot: Bot, today: date, *, dry_run: bool, outcomes: Sequence[Outcome] = ()
+) -> Report | None:
+    """The hook for the end of `salesbot run`: None on a dry run, else what was written.
+
+    `outcomes` are the run's: their failures replace the dashboard's "Needs
+    attention" section (no failure: no section)."""
     if dry_run:
         return None
-    return refresh(bot, today).report
+    return apply(bot, with_run_failures(prepare(bot, today), outcomes)).report
+
+
+# -- the last run's failures ----------------------------------------------------------
+
+
+def with_run_failures(prepared: Prepared, outcomes: Sequence[Outcome]) -> Prepared:
+    """`prepared`, showing these failures instead of the ones the dashboard
+    carries (see `automation.attention`)."""
+    found = attention.from_outcomes(outcomes, prepared.today)
+    return replace(prepared, snapshot=replace(prepared.snapshot, attention=found))

@@ -41,3 +41,8 @@ class AuthError(GitLabError):
 
 class NotFoundError(GitLabError):
     """A project, issue or user does not exist, or the token cannot see it."""
+
+
+class NotGitLabError(GitLabError):
+    """GITLAB_URL answered with a web page, not GitLab's REST API: a proxy, a
+    single sign-on login page, or a web server at the wrong address."""

@@ -1,6 +1,8 @@
 """How plans and run reports look in a terminal and as JSON.
 
 A plan never contains a token: actions hold titles, labels and bodies only.
+Every failed action goes to standard error as one `FAILED` line naming its
+workflow, its issue, the action and GitLab's answer, whichever command ran it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from automation.actions import CreateIssue, Plan
-from automation.applier import Report, verb
+from automation.applier import Outcome, Report, verb
 
 SUMMARY_WORDS = ("opened", "updated", "nudged", "closed", "failed")
 
@@ -75,18 +77,28 @@ def summary_lines(report: Report, workflows: tuple[str, ...] = ()) -> list[str]:
     return lines
 
 
-def print_report(console: Console, report: Report) -> None:
+def failure_line(failure: Outcome) -> str:
+    """`FAILED sweep #12: add ~overdue (overdue): GitLab at ... answered 502 ...`:
+    the workflow, the issue (`new issue` when it was to be opened), the action
+    and GitLab's answer, on one line."""
+    action = failure.step.action
+    issue = "new issue" if isinstance(action, CreateIssue) else f"issue {action.target}"
+    answer = " ".join((failure.error or "failed").split())
+    return f"FAILED {failure.step.workflow} {issue}: {action.summary()}: {answer}"
+
+
+def print_failures(err: Console, report: Report) -> None:
+    """Every failed action, on standard error (a CI log shows it in red)."""
+    for failure in report.failures:
+        err.print(failure_line(failure), markup=False, highlight=False, style="red")
+
+
+def print_report(out: Console, report: Report, err: Console) -> None:
+    """The issues opened (standard output) and the actions that failed (standard error)."""
     for issue in report.created:
-        console.print(
+        out.print(
             f"opened {issue.reference} {issue.title}\n  {issue.web_url}",
             markup=False,
             highlight=False,
         )
-    for failure in report.failures:
-        console.print(
-            f"FAILED {failure.step.workflow} {verb(failure.step.action)} "
-            f"{failure.step.action.summary()}: {failure.error}",
-            markup=False,
-            highlight=False,
-            style="red",
-        )
+    print_failures(err, report)

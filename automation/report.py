@@ -11,6 +11,9 @@ labels and nudges; the onboarding cohort's phases; and the Give Back projects
 `salesbot report --format md|html|json [--out FILE]`:
 
 - **md**: the dashboard's content without its action checkboxes.
+
+All three start with the "Needs attention" section when the last `salesbot
+run` had failed actions (`automation.attention`).
 - **html**: one self-contained page (inline CSS, no scripts, nothing fetched
   from the network) with progress bars and a per-workflow summary.
 - **json**: for other tools. The shape is stable within a `version`; a
@@ -23,6 +26,15 @@ JSON, version 1 (dates are `YYYY-MM-DD`, fractions are 0.0 to 1.0 rounded to
       "version": 1,
       "date": "2026-12-01",                 # the day the figures are for
       "project": "sales/workflows",
+      "attention": {                        # the last `salesbot run`'s failed actions,
+        "date": "2026-12-01",               # as the dashboard keeps them; null when
+        "total": 1,                         # that run had none. At most 50 listed.
+        "failures": [
+          {"workflow": "onboarding", "iid": null,        # null: an issue to open
+           "issue": "new issue", "action": "open '...' for @zed",
+           "answer": "GitLab has no user 'zed' (...)"}
+        ]
+      },
       "workflows": [                        # always all four, in this order:
         {                                   # onboarding, give-back, opportunity, handover
           "workflow": "onboarding",
@@ -78,6 +90,8 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
+from automation import attention
+from automation.attention import Attention
 from automation.checklist import Checklist, parse, progress_bar
 from automation.config import Config, Team
 from automation.index import Index, Tracked, track
@@ -217,6 +231,8 @@ class Snapshot:
     rows: tuple[Row, ...]  # open issues, per workflow, overdue first
     closed: tuple[Row, ...]  # closed issues (only their counts and Give Back are shown)
     cohort: tuple[Hire, ...]
+    # the last `salesbot run`'s failed actions, as the dashboard keeps them
+    attention: Attention | None = None
 
     def of(self, workflow: str) -> list[Row]:
         return [r for r in self.rows if r.workflow == workflow]
@@ -298,7 +314,15 @@ def collect_with_index(bot: Bot, today: date) -> tuple[Snapshot, Index]:
                 yield tracked
 
     snapshot = build(bot.env(today), bot.team, stream(), bot.api.settings.project)
-    return snapshot, Index(light)
+    index = Index(light)
+    return replace(snapshot, attention=_attention_of(index)), index
+
+
+def _attention_of(index: Index) -> Attention | None:
+    """The "Needs attention" section the dashboard issue carries (the dashboard
+    is the one bot issue whose description the index keeps)."""
+    board = index.get("dashboard", "main")  # automation.dashboard.MARKER
+    return attention.read(board.issue.description) if board else None
 
 
 def build(
@@ -610,6 +634,34 @@ def _workflow_blocks(
     return lines
 
 
+def _run_words(found: Attention) -> str:
+    count = f"{found.total} action" + ("" if found.total == 1 else "s")
+    return (
+        f"The last `salesbot run` ({found.day}) could not carry out {count}; "
+        "the next run tries again. Fix what GitLab's answer points at."
+    )
+
+
+def attention_markdown(found: Attention) -> list[str]:
+    """The "Needs attention" section: the last run's failures, first on the page."""
+    lines = [
+        "## Needs attention",
+        "",
+        _run_words(found),
+        "",
+        "| Workflow | Issue | Action | GitLab's answer |",
+        "|---|---|---|---|",
+    ]
+    for failure in found.failures:
+        lines.append(
+            f"| {cell(failure.workflow)} | {cell(failure.issue)} | {cell(failure.action)} "
+            f"| {cell(failure.answer)} |"
+        )
+    if found.left_out:
+        lines += ["", f"…and {found.left_out} more, in the run's job log."]
+    return lines
+
+
 def render_markdown(
     snapshot: Snapshot,
     *,
@@ -624,6 +676,8 @@ def render_markdown(
     `actions` adds lines (the dashboard's checkboxes) under each workflow's
     table; `max_rows` caps each table."""
     lines: list[str] = [f"# {neutralise(title, 'heading')}", ""] if title else []
+    if snapshot.attention is not None:
+        lines += [*attention_markdown(snapshot.attention), ""]
     lines += ["## Summary", "", *summary_table(snapshot)]
     if not snapshot.rows and not snapshot.give_back:
         lines += ["", "No open salesbot issues."]
@@ -660,6 +714,7 @@ def to_json(snapshot: Snapshot) -> dict[str, Any]:
         "version": REPORT_VERSION,
         "date": snapshot.today.isoformat(),
         "project": snapshot.project,
+        "attention": snapshot.attention.to_json() if snapshot.attention else None,
         "workflows": [t.to_json() for t in snapshot.totals()],
         "issues": [r.to_json() for r in snapshot.rows],
         "onboarding_cohort": [
@@ -813,6 +868,25 @@ def _cohort_html(cohort: Sequence[Hire]) -> list[str]:
     return out
 
 
+def _attention_html(found: Attention) -> list[str]:
+    out = [
+        '<section id="attention"><h2>Needs attention</h2>',
+        f"<p>{_e(_run_words(found).replace('`', ''))}</p>",
+        "<table><thead><tr><th>Workflow</th><th>Issue</th><th>Action</th>"
+        "<th>GitLab's answer</th></tr></thead><tbody>",
+    ]
+    for f in found.failures:
+        out.append(
+            f'<tr class="overdue"><td>{_e(f.workflow)}</td><td>{_e(f.issue)}</td>'
+            f"<td>{_e(f.action)}</td><td>{_e(f.answer)}</td></tr>"
+        )
+    out.append("</tbody></table>")
+    if found.left_out:
+        out.append(f"<p>…and {found.left_out} more, in the run's job log.</p>")
+    out.append("</section>")
+    return out
+
+
 def render_html(snapshot: Snapshot, *, title: str = "salesbot report") -> str:
     """One self-contained page: inline CSS, no scripts, no external resources."""
     body = [
@@ -823,6 +897,7 @@ def render_html(snapshot: Snapshot, *, title: str = "salesbot report") -> str:
         f"<style>{_CSS}</style></head><body><main>",
         f"<h1>{_e(title)}</h1>",
         f'<p class="meta">{_e(snapshot.project)} · as of {snapshot.today}</p>',
+        *(_attention_html(snapshot.attention) if snapshot.attention else []),
         *_summary_html(snapshot),
     ]
     for t in snapshot.totals():

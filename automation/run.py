@@ -53,8 +53,8 @@ def run(bot: Bot, today: date, *, config_path: Path, dry_run: bool = False) -> R
     result.plan = result.plan + sweep
     if not dry_run:
         result.report.extend(bot.apply(sweep))
-    # last, so the dashboard shows what this run did
-    dashboard = refresh_dashboard(bot, today, dry_run=dry_run)
+    # last, so the dashboard shows what this run did, and what failed
+    dashboard = refresh_dashboard(bot, today, dry_run=dry_run, outcomes=result.report.outcomes)
     if dashboard is not None:
         result.report.extend(dashboard)
     return result

@@ -13,7 +13,7 @@ def test_past_the_deadline_no_write_starts_and_the_next_run_finishes(
     monkeypatch.setenv("SALESBOT_DEADLINE", "0")
     result = world.cli("onboard", "sync", today="2026-11-27")
     assert result.code == 2
-    assert "deadline" in result.out and world.issues() == []
+    assert "deadline" in result.err and world.issues() == []
     monkeypatch.delenv("SALESBOT_DEADLINE")
     assert world.cli("onboard", "sync", today="2026-11-27").code == 0
     assert len(world.issues("onboarding")) == 2

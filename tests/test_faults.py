@@ -497,7 +497,7 @@ def test_a_description_over_gitlabs_limit_is_a_clear_exit_2_with_nothing_written
         "--reason", reason, day=DAY1,
     )  # fmt: skip
     assert code == 2
-    assert "GitLab accepts at most 1,048,576" in capsys.readouterr().out
+    assert "GitLab accepts at most 1,048,576" in capsys.readouterr().err
     assert sandbox.requests.writes() == 0
 
 
