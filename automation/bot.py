@@ -17,7 +17,7 @@ from pathlib import Path
 from automation.actions import Plan, Step
 from automation.api import GitLabApi, Issue
 from automation.applier import Applier, Outcome, Report
-from automation.config import Config, Team
+from automation.config import Config, Team, unknown_usernames
 from automation.errors import InputError
 from automation.index import Duplicate, Index, Tracked, build, track
 from automation.marker import find
@@ -98,6 +98,17 @@ class Bot:
     def user_exists(self, username: str) -> bool:
         return self.api.find_user(username) is not None
 
+    def check_roster(self) -> None:
+        """Stop (InputError, exit 1) when an active roster member's username is
+        unknown to GitLab: planned on, a typo would read as the real member
+        having left. One lookup per active member, a few at a time."""
+        names = sorted({m.username for m in self.team.active_members()})
+        with ThreadPoolExecutor(HISTORY_WORKERS, thread_name_prefix="roster") as pool:
+            known = dict(zip(names, pool.map(self.user_exists, names), strict=True))
+        problems = unknown_usernames(self.team, lambda name: known.get(name, True))
+        if problems:
+            raise InputError("\n".join(problems))
+
     # -- planning ------------------------------------------------------------
 
     def plan_handovers(
@@ -109,13 +120,22 @@ class Bot:
 
     def plan_onboarding(self, today: date, index: Index | None = None) -> Plan:
         env = self.env(today)
+        # before anything is inferred from the roster (who is new, who left)
+        self.check_roster()
         if index is None:  # an empty Index is falsy: test for None
             index = self.index(checklists=False)
         links = {
             iid: frozenset(self.api.linked_iids(iid))
             for iid in onboarding.links_to_check(env, self.team, index)
         }
-        return onboarding.plan(env, self.team, index, links)
+        history = onboarding.History(
+            events={
+                iid: self.api.label_events(iid)
+                for iid in onboarding.events_to_check(env, self.team, index)
+            },
+            bot=self.api.me().username,
+        )
+        return onboarding.plan(env, self.team, index, links, history)
 
     def plan_consults(
         self, export: consults.Export, today: date, index: Index | None = None
