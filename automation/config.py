@@ -601,9 +601,7 @@ def load_team(path: Path) -> Team:
     doc = _read(path)
     team = _validate(Team, doc, path, _team_problems)
     team._source = str(path)
-    team._lines = {
-        i: doc.line_for(("members", i, "username")) for i in range(len(team.members))
-    }
+    team._lines = {i: doc.line_for(("members", i, "username")) for i in range(len(team.members))}
     return team
 
 

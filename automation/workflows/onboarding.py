@@ -198,7 +198,9 @@ def _open_for(
     return steps
 
 
-def _latest(events: Sequence[LabelEvent], label: str, action: str | None = None) -> LabelEvent | None:
+def _latest(
+    events: Sequence[LabelEvent], label: str, action: str | None = None
+) -> LabelEvent | None:
     found = None
     for event in events:  # GitLab lists them oldest first
         if event.label == label and (action is None or event.action == action):
@@ -256,7 +258,7 @@ def _back(
     comment = Comment(
         IssueRef(iid=tracked.issue.iid),
         f"{username} is active on the team roster again, so salesbot took "
-        f"~\"{left_label}\" off this issue and will nudge it again when it is behind plan.",
+        f'~"{left_label}" off this issue and will nudge it again when it is behind plan.',
         reason="member back",
         remove_labels=(left_label,),
     )
