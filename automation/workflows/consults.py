@@ -40,6 +40,7 @@ from automation.config import Segment, Team
 from automation.csvfile import read_text, rows
 from automation.errors import InputError
 from automation.index import Index, Tracked
+from automation.labels import status_change
 from automation.marker import slug
 from automation.neutralise import neutralise
 from automation.workflows.common import Environment, assignees, days_after, new_issue
@@ -232,13 +233,19 @@ def _wind_down(
     label = env.labels.status(status)
     if label in tracked.issue.labels:
         return []  # already told; a person chose to keep it open
+    # the outcome replaces a lower status (overdue, an earlier outcome) on Free
+    # as Premium would; none outranks a deal outcome on an open opportunity
+    change = status_change(env.labels, tracked.issue.labels, status)
+    if change is None:
+        return []
     do_close = close and env.config.workflows.consult.close_when_complete
     return [
         Comment(
             IssueRef(iid=tracked.issue.iid),
             f"The opportunity {why} in the CRM export.",
             reason=status,
-            add_labels=(label,),
+            add_labels=change.add,
+            remove_labels=change.remove,
             close=do_close,
         )
     ]
