@@ -101,10 +101,14 @@ class Bot:
     def check_roster(self) -> None:
         """Stop (InputError, exit 1) when an active roster member's username is
         unknown to GitLab: planned on, a typo would read as the real member
-        having left. One lookup per active member, a few at a time."""
-        names = sorted({m.username for m in self.team.active_members()})
+        having left. The project's members are listed (a page per 100); only
+        names not among them are looked up one by one, a few at a time."""
+        # GitLab usernames are case-insensitive
+        members = {name.lower() for name in self.api.member_usernames()}
+        active = {m.username for m in self.team.active_members()}
+        rest = sorted(name for name in active if name.lower() not in members)
         with ThreadPoolExecutor(HISTORY_WORKERS, thread_name_prefix="roster") as pool:
-            known = dict(zip(names, pool.map(self.user_exists, names), strict=True))
+            known = dict(zip(rest, pool.map(self.user_exists, rest), strict=True))
         problems = unknown_usernames(self.team, lambda name: known.get(name, True))
         if problems:
             raise InputError("\n".join(problems))

@@ -192,8 +192,8 @@ def test_config_validate_checks_usernames_only_when_gitlab_is_there(
 
 def test_config_validate_rejects_circular_managers(world: World) -> None:
     looped = TEAM.replace("GRACE_STATUS", "active").replace(
-        "region: AMER, manager: null, start_date: 2022-03-07", "region: AMER, manager: carol, "
-        "start_date: 2022-03-07"
+        "region: AMER, manager: null, start_date: 2022-03-07",
+        "region: AMER, manager: carol, start_date: 2022-03-07",
     )
     path = write_team(world, looped)
     result = world.cli("config", "validate", "--offline", today=SYNC_DAY)
