@@ -74,6 +74,18 @@ def test_a_departed_members_overdue_plan_ends_with_one_status_noted_once(world: 
 
 
 @TIERS
+def test_the_sweep_alone_never_nudges_someone_the_roster_says_has_left(world: World) -> None:
+    run(world, SYNC_DAY)
+    world.set_team(grace_status="left")  # no onboarding sync yet: no label either
+    world.at("2027-01-04")
+    assert world.cli("sweep", today="2027-01-04").code == 0
+    plan = world.issue("onboarding", GRACE)
+    assert statuses(plan) == set() and nudges(world, plan.iid) == 0
+    kim = world.issue("onboarding", "kim@2026-12-03")  # still on the team: nudged
+    assert statuses(kim) == {"status::overdue"} and nudges(world, kim.iid) == 1
+
+
+@TIERS
 def test_a_person_who_takes_the_departure_label_off_is_not_overruled(world: World) -> None:
     run(world, SYNC_DAY)
     world.set_team(grace_status="left")
