@@ -21,7 +21,7 @@ from automation.config import Config, Team, unknown_usernames
 from automation.errors import InputError
 from automation.index import Duplicate, Index, Tracked, build, track
 from automation.marker import find
-from automation.workflows import consults, handover, onboarding, sweep
+from automation.workflows import consults, handover, onboarding, status, sweep
 from automation.workflows.common import Environment
 
 # Issues whose notes or label events are read at once while the sweep plans
@@ -150,12 +150,19 @@ class Bot:
                 "written (set consults.on_bad_rows: skip to go on without them):\n"
                 + "\n".join(export.problems)
             )
-        return consults.plan(
-            self.env(today),
+        env = self.env(today)
+        found = consults.plan(
+            env,
             self.team,
             self.index(checklists=False) if index is None else index,
             export.opportunities,
         )
+        # a wind-down label a person took off is not put back (rare: one GET each)
+        checked = status.issues_to_check(env.labels, found)
+        if not checked:
+            return found
+        events = {iid: self.api.label_events(iid) for iid in checked}
+        return status.respect_removals(env.labels, found, events, self.api.me().username)
 
     def plan_sweep(self, today: date, *, shard: Shard | None = None) -> Plan:
         """Reads open bot issues page by page and decides each one as it arrives,

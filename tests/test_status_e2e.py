@@ -168,6 +168,23 @@ def test_an_overdue_ldr_closed_won_carries_only_the_outcome(world: World) -> Non
     assert_rerun_writes_nothing(world, "2026-12-14")
 
 
+@TIERS
+def test_a_deal_outcome_a_person_took_off_is_not_put_back(world: World) -> None:
+    with_export(world, "2-Scoping")
+    run(world, SYNC_DAY)
+    with_export(world, "Closed Won")
+    run(world, "2026-12-01")
+    ldr = world.issue("opportunity", "A2")
+    world.person("bob").update_issue(ldr.iid, {"state_event": "reopen"})
+    world.person("bob").update_issue(ldr.iid, {"remove_labels": "status::closed-won"})
+    for day in ("2026-12-02", "2026-12-03"):
+        run(world, day)
+    ldr = world.api.get_issue(ldr.iid)
+    assert ldr.is_open and "status::closed-won" not in ldr.labels
+    assert sum("Closed Won" in n.body for n in world.notes(ldr.iid)) == 1
+    assert_rerun_writes_nothing(world, "2026-12-03")
+
+
 # -- roster typos ------------------------------------------------------------------
 
 
