@@ -408,6 +408,15 @@ class GitLabApi:
 
         return self._call(f"look up user '{username}'", fetch)
 
+    def member_usernames(self) -> set[str]:
+        """The project's members' usernames, inherited ones included (one
+        request per 100), so a roster is checked without one lookup per person."""
+        members = self._call(
+            "list project members",
+            lambda: self._project.members_all.list(get_all=True, per_page=100, **self._opts()),
+        )
+        return {str(m.attributes["username"]) for m in members}
+
     # -- issues ------------------------------------------------------------
 
     def iter_issues(

@@ -17,11 +17,11 @@ from pathlib import Path
 from automation.actions import Plan, Step
 from automation.api import GitLabApi, Issue
 from automation.applier import Applier, Outcome, Report
-from automation.config import Config, Team
+from automation.config import Config, Team, unknown_usernames
 from automation.errors import InputError
 from automation.index import Duplicate, Index, Tracked, build, track
 from automation.marker import find
-from automation.workflows import consults, handover, onboarding, sweep
+from automation.workflows import consults, handover, onboarding, status, sweep
 from automation.workflows.common import Environment
 
 # Issues whose notes or label events are read at once while the sweep plans
@@ -98,6 +98,21 @@ class Bot:
     def user_exists(self, username: str) -> bool:
         return self.api.find_user(username) is not None
 
+    def check_roster(self) -> None:
+        """Stop (InputError, exit 1) when an active roster member's username is
+        unknown to GitLab: planned on, a typo would read as the real member
+        having left. The project's members are listed (a page per 100); only
+        names not among them are looked up one by one, a few at a time."""
+        # GitLab usernames are case-insensitive
+        members = {name.lower() for name in self.api.member_usernames()}
+        active = {m.username for m in self.team.active_members()}
+        rest = sorted(name for name in active if name.lower() not in members)
+        with ThreadPoolExecutor(HISTORY_WORKERS, thread_name_prefix="roster") as pool:
+            known = dict(zip(rest, pool.map(self.user_exists, rest), strict=True))
+        problems = unknown_usernames(self.team, lambda name: known.get(name, True))
+        if problems:
+            raise InputError("\n".join(problems))
+
     # -- planning ------------------------------------------------------------
 
     def plan_handovers(
@@ -109,13 +124,22 @@ class Bot:
 
     def plan_onboarding(self, today: date, index: Index | None = None) -> Plan:
         env = self.env(today)
+        # before anything is inferred from the roster (who is new, who left)
+        self.check_roster()
         if index is None:  # an empty Index is falsy: test for None
             index = self.index(checklists=False)
         links = {
             iid: frozenset(self.api.linked_iids(iid))
             for iid in onboarding.links_to_check(env, self.team, index)
         }
-        return onboarding.plan(env, self.team, index, links)
+        history = onboarding.History(
+            events={
+                iid: self.api.label_events(iid)
+                for iid in onboarding.events_to_check(env, self.team, index)
+            },
+            bot=self.api.me().username,
+        )
+        return onboarding.plan(env, self.team, index, links, history)
 
     def plan_consults(
         self, export: consults.Export, today: date, index: Index | None = None
@@ -131,13 +155,20 @@ class Bot:
                 "written (set consults.on_bad_rows: skip to go on without them):\n"
                 + "\n".join(export.problems)
             )
-        plan = consults.plan(
-            self.env(today),
+        env = self.env(today)
+        found = consults.plan(
+            env,
             self.team,
             self.index(checklists=False) if index is None else index,
             export.opportunities,
         )
-        return replace(plan, notes=(*plan.notes, *late))
+        found = replace(found, notes=(*found.notes, *late))
+        # a wind-down label a person took off is not put back (rare: one GET each)
+        to_check = status.issues_to_check(env.labels, found)
+        if not to_check:
+            return found
+        events = {iid: self.api.label_events(iid) for iid in to_check}
+        return status.respect_removals(env.labels, found, events, self.api.me().username)
 
     def plan_sweep(self, today: date, *, shard: Shard | None = None) -> Plan:
         """Reads open bot issues page by page and decides each one as it arrives,

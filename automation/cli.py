@@ -193,16 +193,36 @@ def _read_text(source: str) -> str:
 
 
 @config_app.command("validate")
-def config_validate(ctx: typer.Context) -> None:
-    """Check the config and team files; list every problem with file and line."""
-    from automation.config import validate_files
+def config_validate(
+    ctx: typer.Context,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Do not look the roster's usernames up in GitLab.")
+    ] = False,
+) -> None:
+    """Check the config and team files; list every problem with file and line.
 
-    path = _state(ctx).config_path
+    Unless --offline, the roster's usernames are also looked up in GitLab
+    (GITLAB_URL, GITLAB_TOKEN) when it is reachable."""
+    from automation.config import validate_files
+    from automation.errors import GitLabError
+
+    state = _state(ctx)
+    path = state.config_path
     problems = validate_files(path)
     if problems:
         for problem in problems:
             err.print(problem, markup=False)
         raise typer.Exit(1)
+    if not offline:
+        try:
+            bot = state.bot()
+        except InputError as exc:  # no token or project: no GitLab to ask
+            err.print(f"usernames not checked against GitLab: {exc}", markup=False)
+        else:
+            try:
+                bot.check_roster()  # an unknown username: InputError, exit 1
+            except GitLabError as exc:
+                err.print(f"usernames not checked against GitLab: {exc}", markup=False)
     out.print(f"{path}: valid")
 
 

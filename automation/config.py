@@ -29,6 +29,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     model_validator,
 )
@@ -305,8 +306,18 @@ class Team(_Model):
     version: Version
     members: tuple[Member, ...]
 
+    # where each member's username was written (set by load_team), so roster
+    # problems found later (against GitLab) still name file and line
+    _source: str = PrivateAttr(default="team.yml")
+    _lines: dict[int, int] = PrivateAttr(default_factory=dict)
+
     def member(self, username: str) -> Member | None:
         return next((m for m in self.members if m.username == username), None)
+
+    def where(self, index: int) -> str:
+        """`file:line` of `members[index].username`."""
+        line = self._lines.get(index)
+        return f"{self._source}:{line}" if line else self._source
 
     def active_members(self) -> tuple[Member, ...]:
         return tuple(m for m in self.members if m.status == "active")
@@ -387,6 +398,37 @@ def _team_problems(data: object) -> list[Problem]:
             problems.append((("members", i, "manager"), "a member cannot be their own manager"))
         elif manager not in first:
             problems.append((("members", i, "manager"), f"'{manager}' is not a member"))
+    problems.extend(_manager_cycles(rows))
+    return problems
+
+
+def _manager_cycles(rows: Sequence[tuple[int, Mapping[Any, Any]]]) -> list[Problem]:
+    """A chain of managers that comes back to where it started (a -> b -> a):
+    escalations would go round it. Reported once, at its first member."""
+    manager_of = {
+        m["username"]: m["manager"]
+        for _, m in rows
+        if isinstance(m.get("username"), str) and isinstance(m.get("manager"), str)
+    }
+    index_of = {m["username"]: i for i, m in rows if isinstance(m.get("username"), str)}
+    reported: set[str] = set()
+    problems: list[Problem] = []
+    for _, member in rows:
+        start = member.get("username")
+        if not isinstance(start, str) or start in reported:
+            continue
+        chain = [start]
+        while (nxt := manager_of.get(chain[-1])) is not None and nxt not in chain:
+            chain.append(nxt)
+        if nxt is None or nxt != start or len(chain) < 2:
+            continue  # no cycle, a self-manager (reported above), or a cycle further up
+        reported.update(chain)
+        first = min(chain, key=lambda u: index_of[u])
+        at = chain.index(first)
+        loop = [*chain[at:], *chain[:at], first]
+        problems.append(
+            (("members", index_of[first], "manager"), f"circular managers: {' -> '.join(loop)}")
+        )
     return problems
 
 
@@ -556,7 +598,22 @@ def load_config(path: Path) -> Config:
 
 def load_team(path: Path) -> Team:
     """Read and validate a team.yml; ConfigValidationError lists every problem."""
-    return _validate(Team, _read(path), path, _team_problems)
+    doc = _read(path)
+    team = _validate(Team, doc, path, _team_problems)
+    team._source = str(path)
+    team._lines = {i: doc.line_for(("members", i, "username")) for i in range(len(team.members))}
+    return team
+
+
+def unknown_usernames(team: Team, known: Callable[[str], bool]) -> list[str]:
+    """One problem per active roster member whose username GitLab does not
+    know (a typo would otherwise read as the real member having left).
+    Departed members are not looked up: their GitLab account may be gone."""
+    return [
+        f"{team.where(i)}: members[{i}].username: '{m.username}' is not a GitLab user"
+        for i, m in enumerate(team.members)
+        if m.status == "active" and not known(m.username)
+    ]
 
 
 def team_path(config_path: Path, team_file: str) -> Path:

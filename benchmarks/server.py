@@ -28,7 +28,7 @@ from automation.marker import find
 from automation.sandbox import Sandbox
 from automation.sandbox.markdown import summarize
 from automation.sandbox.store import Issue, Label, Link, Store, format_time
-from benchmarks.dataset import TODAY, IssueSpec, issues, static_labels
+from benchmarks.dataset import TODAY, IssueSpec, hires, issues, static_labels
 
 
 def store_of(sandbox: Sandbox) -> Store:
@@ -157,6 +157,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     sandbox = Sandbox(rate_limit=args.rate_limit)
     sandbox.set_time(datetime.combine(TODAY, time(9), tzinfo=UTC))
+    # the roster's hires are GitLab users and project members, as on a real
+    # team: `salesbot run` checks every active roster username before planning
+    for hire in hires(args.n, seed=args.seed):
+        sandbox.add_user(hire.username, hire.name)
     seeded = seed(sandbox, issues(args.n, stale=args.stale, seed=args.seed))
     sandbox.options.latency = args.latency
     sandbox.start()

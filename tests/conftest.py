@@ -22,9 +22,10 @@ def _no_server_errors(sandbox: Sandbox) -> None:
 
 
 @pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    """A started Free-tier sandbox with the default users and project."""
-    with Sandbox() as started:
+def sandbox(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
+    """A started Free-tier sandbox with the default users and project; Premium
+    when a test parametrizes it indirectly with True (see `tests.e2e.TIERS`)."""
+    with Sandbox(premium=bool(getattr(request, "param", False))) as started:
         yield started
     _no_server_errors(started)
 

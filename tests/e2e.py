@@ -42,6 +42,11 @@ members:
 """
 
 
+# `@TIERS` runs a test against a Free and a Premium sandbox (scoped labels
+# exclusive only on Premium): the bot must end in the same state on both.
+TIERS = pytest.mark.parametrize("sandbox", [False, True], ids=["free", "premium"], indirect=True)
+
+
 @dataclass(frozen=True)
 class Result:
     code: int

@@ -341,3 +341,47 @@ def test_models_are_frozen(workdir: Path) -> None:
     with pytest.raises(ValueError, match="frozen"):
         config.timezone = "UTC"  # type: ignore[misc]
     assert isinstance(config, Config)
+
+
+def test_circular_managers_are_reported_once_at_the_cycles_first_member(tmp_path: Path) -> None:
+    def member(name: str, manager: str | None) -> str:
+        boss = manager or "null"
+        return (
+            f"  - {{username: {name}, name: {name.title()}, role: AE, segment: SMB, "
+            f"region: AMER, manager: {boss}, start_date: 2024-01-01, department: Commercial}}\n"
+        )
+
+    team = tmp_path / "team.yml"
+    # a -> b -> c -> a is a cycle; d reports into it but is not part of it
+    write(
+        team,
+        "version: 1\nmembers:\n"
+        + member("d", "a")
+        + member("a", "b")
+        + member("b", "c")
+        + member("c", "a")
+        + member("e", None),
+    )
+    with pytest.raises(ConfigValidationError) as caught:
+        load_team(team)
+    assert caught.value.problems == [
+        f"{team}:4: members[1].manager: circular managers: a -> b -> c -> a"
+    ]
+
+
+def test_unknown_roster_usernames_name_file_and_line_and_skip_departed() -> None:
+    from automation.config import unknown_usernames
+
+    team = load_team(SHIPPED / "team.yml")
+    asked: list[str] = []
+
+    def known(name: str) -> bool:
+        asked.append(name)
+        return name != "bob"
+
+    assert unknown_usernames(team, known) == [
+        f"{SHIPPED / 'team.yml'}:16: members[1].username: 'bob' is not a GitLab user"
+    ]
+    # a departed member's account may be gone: not looked up
+    assert sorted(asked) == sorted(m.username for m in team.active_members())
+    assert len(asked) < len(team.members)

@@ -35,7 +35,8 @@ id,name,account,owner,segment,iacv,amount,close_date,stage
 A1,Platform,Acme,bob,SMB,12000,36000,2027-02-15,3-Technical Evaluation
 A2,Seats,Globex,bob,SMB,11000,11000,2027-02-15,2-Scoping
 """
-NO_USER = "GitLab has no user 'zed'"
+SPAM = "answered 400 to create an issue: Spam detected"
+SPAM_SHORT = "Spam detected"
 
 
 class SpamCheck:
@@ -54,7 +55,8 @@ class SpamCheck:
         if self.text and environ["REQUEST_METHOD"] == "POST" and re.search(r"/issues$", path):
             body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
             environ["wsgi.input"] = io.BytesIO(body)
-            if self.text.encode() in body:
+            # the dashboard quotes the refused titles: it is never refused itself
+            if self.text.encode() in body and b"workflow=dashboard" not in body:
                 with self.lock:
                     self.refused += 1
                 answer = json.dumps({"error": "Spam detected"}).encode()
@@ -84,8 +86,11 @@ def spam_check(world: World) -> SpamCheck:
 
 
 def with_zed(world: World) -> None:
+    """A new hire whose plan GitLab refuses to open (its spam check flags it)."""
+    world.sandbox.add_user("zed", "Zed Zimmer")
     roster = TEAM.replace("GRACE_STATUS", "active") + ZED
     (world.config.parent / "team.yml").write_text(roster, encoding="utf-8")
+    spam_check(world).text = "Zed Zimmer"
 
 
 def only_on_stderr(stdout: str, stderr: str, *expected: str) -> list[str]:
@@ -105,7 +110,7 @@ def test_run_prints_each_failure_with_its_issue_action_and_gitlabs_answer(world:
     result = world.cli("run", today=DAY)
     assert result.code == 2
     # before: "onboarding: ... 1 failed" and nothing else
-    only_on_stderr(result.out, result.err, "FAILED onboarding new issue:", "@zed", NO_USER)
+    only_on_stderr(result.out, result.err, "FAILED onboarding new issue:", "@zed", SPAM)
     assert "onboarding: 2 opened" in result.out and "1 failed" in result.out
 
 
@@ -113,7 +118,7 @@ def test_onboard_sync_prints_each_failure_on_stderr(world: World) -> None:
     with_zed(world)
     result = world.cli("onboard", "sync", today=DAY)
     assert result.code == 2
-    only_on_stderr(result.out, result.err, "onboarding new issue", "30/60/90", NO_USER)
+    only_on_stderr(result.out, result.err, "onboarding new issue", "30/60/90", SPAM)
 
 
 def test_handover_import_prints_each_failure_on_stderr(world: World, tmp_path: Path) -> None:
@@ -175,11 +180,11 @@ def test_the_dashboard_and_the_report_list_the_last_runs_failures(
     # zed's 30/60/90 plan and Give Back project, and the link between them
     assert "could not carry out 3 actions" in top
     assert "| onboarding | new issue | open 'Onboarding 30/60/90: Zed Zimmer" in top
-    assert NO_USER in top
+    assert SPAM_SHORT in top
     assert "@zed" not in top  # named, not pinged on every dashboard edit
 
     report = world.cli("report", "--format", "md", today=DAY)
-    assert report.code == 0 and "## Needs attention" in report.out and NO_USER in report.out
+    assert report.code == 0 and "## Needs attention" in report.out and SPAM_SHORT in report.out
     as_json = json.loads(world.cli("report", "--format", "json", today=DAY).out)
     assert as_json["attention"]["date"] == DAY and as_json["attention"]["total"] == 3
     assert {f["workflow"] for f in as_json["attention"]["failures"]} == {
@@ -188,14 +193,14 @@ def test_the_dashboard_and_the_report_list_the_last_runs_failures(
     }
     page = world.cli("report", "--format", "html", today=DAY).out
     assert '<section id="attention"><h2>Needs attention</h2>' in page
-    assert html.escape(NO_USER) in page
+    assert html.escape(SPAM_SHORT) in page
 
     # `salesbot dashboard` on its own keeps what the last run left
     assert world.cli("dashboard", today=DAY).code == 0
     assert "## Needs attention" in world.issue("dashboard", "main").description
 
-    # zed gets a GitLab account: the next run opens the plans and clears the section
-    world.sandbox.add_user("zed", "Zed Zimmer")
+    # GitLab accepts the plans now: the next run opens them and clears the section
+    spam_check(world).text = None
     assert world.cli("run", today=DAY).code == 0
     assert "Needs attention" not in world.issue("dashboard", "main").description
     assert json.loads(world.cli("report", "--format", "json", today=DAY).out)["attention"] is None
@@ -207,10 +212,12 @@ def test_the_dashboard_and_the_report_list_the_last_runs_failures(
 def test_a_failures_answer_cannot_break_out_of_the_dashboard(world: World) -> None:
     """GitLab's answer is untrusted text: it cannot close the hidden comment,
     ping people or run quick actions on the dashboard."""
+    with_zed(world)
     roster = TEAM.replace("GRACE_STATUS", "active") + ZED.replace(
         "name: Zed Zimmer", "name: 'Zed --> <b>x</b> @all /close'"
     )
     (world.config.parent / "team.yml").write_text(roster, encoding="utf-8")
+    spam_check(world).text = "Zed --"
     assert world.cli("run", today=DAY).code == 2
     board = world.issue("dashboard", "main")
     assert board.is_open

@@ -49,6 +49,7 @@ from automation.config import Segment, Team
 from automation.csvfile import read_text, rows, unknown_columns_warning
 from automation.errors import InputError
 from automation.index import Index, Tracked
+from automation.labels import status_change
 from automation.marker import key_part, legacy_key, normal, slug
 from automation.neutralise import neutralise
 from automation.workflows.common import Environment, assignees, days_after, new_issue
@@ -320,6 +321,10 @@ def _slip(env: Environment, tracked: Tracked, opp: Opportunity) -> list[Action]:
     label = env.labels.status(SLIPPED)
     if label in tracked.issue.labels:
         return []  # already told, for this slip
+    # on hold replaces `overdue` on Free as Premium would (labels.STATUS_RANKS)
+    change = status_change(env.labels, tracked.issue.labels, SLIPPED)
+    if change is None:
+        return []
     when = "is in the past" if opp.close_date < env.today else "is beyond next month"
     return [
         Comment(
@@ -329,7 +334,8 @@ def _slip(env: Environment, tracked: Tracked, opp: Opportunity) -> list[Action]:
             "month, so this one is on hold. It stays open for when the deal comes back into "
             "range; close it if the review is no longer needed.",
             reason=f"close date moved to {opp.close_date.isoformat()}",
-            add_labels=(label,),
+            add_labels=change.add,
+            remove_labels=change.remove,
         )
     ]
 
@@ -350,13 +356,19 @@ def _wind_down(
     label = env.labels.status(status)
     if label in tracked.issue.labels:
         return []  # already told; a person chose to keep it open
+    # the outcome replaces a lower status (overdue, an earlier outcome) on Free
+    # as Premium would; none outranks a deal outcome on an open opportunity
+    change = status_change(env.labels, tracked.issue.labels, status)
+    if change is None:
+        return []
     do_close = close and env.config.workflows.consult.close_when_complete
     return [
         Comment(
             IssueRef(iid=tracked.issue.iid),
             f"The opportunity {why} in the CRM export.",
             reason=status,
-            add_labels=(label,),
+            add_labels=change.add,
+            remove_labels=change.remove,
             close=do_close,
         )
     ]

@@ -6,18 +6,22 @@ and, for the departments the handbook names (Commercial Sales), a Give Back
 Project issue linked to it. Both are keyed by `username@start_date`, so a
 rehire gets a new plan and a rerun gets nothing new. A member who left or was
 removed from the roster keeps their issues: they get a note and a label,
-never a deletion.
+never a deletion. The note is written once: a person who takes the label off
+is not overruled. When someone the bot marked as left is active on the roster
+again (a roster typo, fixed), the bot takes its label off and says so.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from automation.actions import Comment, IssueRef, LinkIssues, Plan, Step
+from automation.api import LabelEvent
 from automation.config import Member, Team
-from automation.index import Index
+from automation.index import Index, Tracked
+from automation.labels import status_change
 from automation.templates import load_info
 from automation.workflows.common import Environment, assignees, days_after, new_issue
 
@@ -81,18 +85,42 @@ def links_to_check(env: Environment, team: Team, index: Index) -> list[int]:
     return found
 
 
+def events_to_check(env: Environment, team: Team, index: Index) -> list[int]:
+    """Open plans whose left-company label history decides what to do: the
+    caller reads their label events. Only issues whose label disagrees with
+    the roster, so a quiet run reads none."""
+    active = {m.username for m in team.active_members()}
+    left_label = env.labels.status("left-company")
+    return [
+        tracked.issue.iid
+        for tracked in index.of(ONBOARDING, GIVE_BACK)
+        if tracked.issue.is_open
+        and (username_of(tracked.marker.key) in active) == (left_label in tracked.issue.labels)
+    ]
+
+
+@dataclass(frozen=True)
+class History:
+    """What the caller read for `events_to_check`'s issues, and the bot's username."""
+
+    events: Mapping[int, Sequence[LabelEvent]]
+    bot: str
+
+
 def plan(
     env: Environment,
     team: Team,
     index: Index,
     links: Mapping[int, frozenset[int]] | None = None,
+    history: History | None = None,
 ) -> Plan:
-    """`links`: for the issues `links_to_check` named, the iids they link to."""
+    """`links`: for the issues `links_to_check` named, the iids they link to;
+    `history`: label events of the issues `events_to_check` named."""
     steps: list[Step] = []
     for member in team.active_members():
         if in_window(env, member):
             steps.extend(_open_for(env, index, member, links or {}))
-    steps.extend(_departed(env, team, index))
+    steps.extend(_departed(env, team, index, history or History({}, "")))
     return Plan(tuple(steps))
 
 
@@ -170,16 +198,40 @@ def _open_for(
     return steps
 
 
-def _departed(env: Environment, team: Team, index: Index) -> list[Step]:
-    """Open plans of people no longer active on the roster: note + label, once."""
+def _latest(
+    events: Sequence[LabelEvent], label: str, action: str | None = None
+) -> LabelEvent | None:
+    found = None
+    for event in events:  # GitLab lists them oldest first
+        if event.label == label and (action is None or event.action == action):
+            found = event
+    return found
+
+
+def _departed(env: Environment, team: Team, index: Index, history: History) -> list[Step]:
+    """Open plans of people no longer active on the roster: note + label, once;
+    and the label taken off again when they are back on the roster."""
     active = {m.username for m in team.active_members()}
     left_label = env.labels.status("left-company")
     steps: list[Step] = []
     for tracked in index.of(ONBOARDING, GIVE_BACK):
         issue = tracked.issue
-        username = username_of(tracked.marker.key)
-        if not issue.is_open or username in active or left_label in issue.labels:
+        if not issue.is_open:
             continue
+        username = username_of(tracked.marker.key)
+        events = history.events.get(issue.iid, ())
+        if username in active:
+            if left_label in issue.labels:
+                steps.extend(_back(env, tracked, username, events, history.bot))
+            continue
+        if left_label in issue.labels:
+            continue
+        latest = _latest(events, left_label)
+        if latest is not None and latest.action == "remove" and latest.user != history.bot:
+            continue  # noted before, and a person took the label off: their call
+        change = status_change(env.labels, issue.labels, "left-company")
+        if change is None:
+            continue  # a higher status (duplicate) holds
         member = team.member(username)
         why = "is marked as left" if member is not None else "is no longer on the roster"
         comment = Comment(
@@ -187,7 +239,27 @@ def _departed(env: Environment, team: Team, index: Index) -> list[Step]:
             f"{username} {why} (team roster). This issue stays open for the manager "
             "to close or hand over; salesbot will not nudge it.",
             reason="member left",
-            add_labels=(left_label,),
+            add_labels=change.add,
+            remove_labels=change.remove,
         )
         steps.append(Step(tracked.marker.workflow, comment))
     return steps
+
+
+def _back(
+    env: Environment, tracked: Tracked, username: str, events: Sequence[LabelEvent], bot: str
+) -> list[Step]:
+    """An active member's plan carries left-company: undo it when the bot put
+    it there (a roster mistake, now fixed); a label a person added stays."""
+    left_label = env.labels.status("left-company")
+    added = _latest(events, left_label, "add")
+    if added is None or added.user != bot:
+        return []
+    comment = Comment(
+        IssueRef(iid=tracked.issue.iid),
+        f"{username} is active on the team roster again, so salesbot took "
+        f'~"{left_label}" off this issue and will nudge it again when it is behind plan.',
+        reason="member back",
+        remove_labels=(left_label,),
+    )
+    return [Step(tracked.marker.workflow, comment)]

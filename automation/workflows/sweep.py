@@ -26,7 +26,7 @@ from automation.api import LabelEvent, Note
 from automation.checklist import Checklist, TaskItem, parse
 from automation.config import Team
 from automation.index import Duplicate, Tracked
-from automation.labels import Progress, scope_of, siblings
+from automation.labels import Progress, scope_of, siblings, status_blocked, status_change
 from automation.neutralise import neutralise
 from automation.workflows import onboarding
 from automation.workflows.common import Environment
@@ -182,14 +182,19 @@ def assess(env: Environment, tracked: Tracked) -> Assessment:
         if s.due is not None and s.due < env.today and not s.complete and s.open_required
     )
     departed = labels.status("left-company") in issue.labels
-    if overdue and progress != "complete":
-        want.append(labels.overdue)
     present = set(issue.labels)
+    # a higher status (left-company, a deal outcome) outranks overdue: asking
+    # for overdue then would, on Premium, remove it (see automation.labels)
+    outranked = status_blocked(labels, present, "overdue")
+    if overdue and progress != "complete" and not outranked:
+        want.append(labels.overdue)
     add = [x for x in want if x not in present]
     drop: list[str] = []
     for label in want:
         if scope_of(label) in (labels.progress_scope, labels.phase_scope):
             drop.extend(siblings(present, label))
+    # no longer overdue, or outranked: on Free the older overdue label would
+    # otherwise stay beside the higher status
     if labels.overdue in present and labels.overdue not in want:
         drop.append(labels.overdue)
     needs_events = tuple(x for x in add if not siblings(present, x))
@@ -203,7 +208,11 @@ def assess(env: Environment, tracked: Tracked) -> Assessment:
         drop_labels=tuple(sorted(set(drop))),
         due_date=due_date,
         overdue=overdue,
-        nudge_due=bool(overdue) and not departed and not is_quiet(env) and progress != "complete",
+        nudge_due=bool(overdue)
+        and not departed
+        and not outranked
+        and not is_quiet(env)
+        and progress != "complete",
         completing=progress == "complete" and complete_label not in present,
         reopened=progress == "complete" and complete_label in present and _closes(env, tracked),
         needs_events=needs_events,
@@ -258,10 +267,15 @@ def decide(
     tracked = assessment.tracked
     issue = tracked.issue
     ref = IssueRef(iid=issue.iid)
+    # Someone the roster says has left is never nudged, even when no
+    # left-company label is there yet (the next onboarding sync adds it) or a
+    # person took that label off.
+    gone = has_left(team, tracked)
     add = tuple(
         x
         for x in assessment.want_labels
-        if x not in assessment.needs_events or not _removed_by_person(x, history)
+        if (x not in assessment.needs_events or not _removed_by_person(x, history))
+        and not (gone and x == env.labels.overdue)
     )
     drop = assessment.drop_labels
     actions: list[Action] = []
@@ -294,12 +308,21 @@ def decide(
                 reason="overdue" if env.labels.overdue in add else assessment.progress,
             )
         )
-    if assessment.nudge_due:
+    if assessment.nudge_due and not gone:
         count, last = _nudges_since_activity(history)
         if last is None or (env.today - last).days >= env.config.nudges.cadence_days:
             escalate = count >= env.config.nudges.escalate_after
             actions.append(_nudge(env, team, assessment, escalate=escalate))
     return Decision(tuple(actions))
+
+
+def has_left(team: Team, tracked: Tracked) -> bool:
+    """Whether an onboarding or Give Back issue belongs to someone no longer
+    active on the roster."""
+    if tracked.marker.workflow not in (onboarding.ONBOARDING, onboarding.GIVE_BACK):
+        return False
+    member = team.member(onboarding.username_of(tracked.marker.key))
+    return member is None or member.status != "active"
 
 
 def _summary(assessment: Assessment, fp: str) -> str:
@@ -344,12 +367,16 @@ def close_duplicates(duplicates: Sequence[Duplicate], env: Environment) -> list[
     steps = []
     for dup in duplicates:
         if dup.extra.issue.is_open:
+            # duplicate outranks every status: the others go, as on Premium
+            change = status_change(env.labels, dup.extra.issue.labels, "duplicate")
+            assert change is not None
             comment = Comment(
                 IssueRef(iid=dup.extra.issue.iid),
                 f"Duplicate of {dup.kept.issue.reference}: salesbot keeps the oldest issue "
                 "for each key.",
                 reason="duplicate",
-                add_labels=(env.labels.status("duplicate"),),
+                add_labels=change.add,
+                remove_labels=change.remove,
                 close=True,
             )
             steps.append(Step(dup.extra.marker.workflow, comment))
