@@ -149,7 +149,7 @@ def test_an_overdue_ldr_closed_won_carries_only_the_outcome(world: World) -> Non
     with_export(world, "2-Scoping")
     run(world, SYNC_DAY)
     run(world, "2026-12-07")  # a Monday, past the LDR's due date
-    ldr = world.issue("opportunity", "A2")
+    ldr = world.issue("opportunity", "id:A2")
     assert statuses(ldr) == {"status::overdue"}
 
     with_export(world, "Closed Won")
@@ -174,7 +174,7 @@ def test_a_deal_outcome_a_person_took_off_is_not_put_back(world: World) -> None:
     run(world, SYNC_DAY)
     with_export(world, "Closed Won")
     run(world, "2026-12-01")
-    ldr = world.issue("opportunity", "A2")
+    ldr = world.issue("opportunity", "id:A2")
     world.person("bob").update_issue(ldr.iid, {"state_event": "reopen"})
     world.person("bob").update_issue(ldr.iid, {"remove_labels": "status::closed-won"})
     for day in ("2026-12-02", "2026-12-03"):
