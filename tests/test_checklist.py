@@ -40,11 +40,84 @@ def test_what_is_not_a_list_marker_makes_no_task(marker: str) -> None:
     assert counts(description) == (0, 0)
 
 
-@pytest.mark.parametrize("box", ["[ ]", "[\t]", "[\u00a0]", "[\u3000]"])
-def test_any_single_whitespace_character_makes_an_open_box(box: str) -> None:
+@pytest.mark.parametrize("box", ["[ ]", "[\t]"])
+def test_a_space_or_tab_in_the_box_makes_an_open_box(box: str) -> None:
     checklist = parse(f"- {box} call the customer")
     assert (checklist.count, checklist.completed_count) == (1, 0)
     assert checklist.items[0].text == "call the customer"
+
+
+# --- where GitLab (comrak) differs from the old line scanner: issue 11 ---------
+
+
+def test_a_link_reference_definition_turns_the_box_into_a_link() -> None:
+    # `[x]` matches the definition, so comrak renders a link and no checkbox.
+    description = "[x]: https://example.com\n\n- [x] linked, no task\n- [ ] still a task\n"
+    assert counts(description) == (1, 0)
+    assert texts(description) == ["still a task"]
+
+
+def test_an_undefined_reference_leaves_the_box_a_box() -> None:
+    assert counts("[y]: https://example.com\n\n- [x] a task\n") == (1, 1)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "- [ ]\u00a0call",  # no-break space after the box
+        "- [ ]\u2003call",  # em space after the box
+        "- [\u00a0] call",  # no-break space inside
+        "- [\u2003] call",  # em space inside
+        "- [\u3000] call",  # ideographic space inside
+    ],
+)
+def test_non_ascii_whitespace_in_or_after_the_box_is_not_whitespace(line: str) -> None:
+    assert counts(line) == (0, 0)
+
+
+def test_non_ascii_whitespace_after_the_separating_space_is_text() -> None:
+    assert counts("- [ ] \u2003call") == (1, 0)
+
+
+def test_a_type_7_html_block_after_a_lazy_line_swallows_what_follows() -> None:
+    # CommonMark: `<span>` cannot interrupt a paragraph, so it would be lazy
+    # text and `- [ ] b` a second task. comrak (so GitLab) starts an HTML block
+    # at `<span>` that runs to the next blank line: one task.
+    assert counts("- [ ] a\nlazy\n<span>\n- [ ] b\n") == (1, 0)
+    assert counts("> - [ ] a\nlazy\n<span>\n- [ ] b\n") == (1, 0)
+    # After a blank line the HTML block has ended.
+    assert counts("- [ ] a\nlazy\n<span>\n\n- [ ] b\n") == (2, 0)
+
+
+def test_a_whitespace_only_second_blank_line_does_not_end_an_empty_item() -> None:
+    # CommonMark: an item starts with at most one blank line, so the box is
+    # a paragraph after an empty item. comrak keeps the item open when the
+    # second line holds 2+ spaces and reads the box as its task.
+    assert counts("-\n   \n  [ ] call\n") == (1, 0)
+    assert counts("-\n\n  [ ] call\n") == (0, 0)
+
+
+def test_glfm_multiline_blockquotes_hold_tasks() -> None:
+    assert counts(">>>\n- [ ] quoted\n- [x] done\n>>>\n") == (2, 1)
+
+
+def test_a_description_with_a_lone_surrogate_is_read() -> None:
+    assert counts("- [ ] call \ud800 now\n") == (1, 0)
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        ">" * 400_000 + "\n- [ ] after the quotes\n",
+        "\n".join("\t" * depth + "- [ ] t" for depth in range(300)) * 3,
+        "\n".join(" " * (2 * depth) + "- [ ] nested" for depth in range(800)),
+        "- [ ] a" + " <!-- task:k -->" * 20_000 + "\n",
+    ],
+    ids=["quotes", "tabs", "nesting", "many-keys"],
+)
+def test_hostile_descriptions_are_read(description: str) -> None:
+    # Timing is `make bench`'s business; here they must only finish.
+    assert parse(description).count >= 1
 
 
 @pytest.mark.parametrize("box", ["[x]", "[X]"])

@@ -23,8 +23,10 @@ from functools import lru_cache
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-_BOX = re.compile(r"\[([^\S\n]|[xX~])\][^\S\n]+\S")
-_BOX_PREFIX = re.compile(r"\A\s*\[(?:\s|[xX~])\]\s*")
+# CommonMark's whitespace is ASCII: a no-break or em space in or after the box
+# makes no task (comrak, so GitLab, agrees; issue 11).
+_BOX = re.compile(r"\[([ \t\x0b\x0c]|[xX~])\][ \t\x0b\x0c]+[^ \t\x0b\x0c\n]")
+_BOX_PREFIX = re.compile(r"\A[ \t\x0b\x0c]*\[(?:[ \t\x0b\x0c]|[xX~])\][ \t\x0b\x0c]*")
 _PARSER = MarkdownIt("commonmark")
 
 
@@ -82,6 +84,10 @@ def _task_at(tokens: list[Token], index: int) -> Task | None:
     if index + 2 >= len(tokens) or tokens[index + 1].type != "paragraph_open":
         return None
     inline = tokens[index + 2]
+    children = inline.children or []
+    if not children or children[0].type != "text" or not children[0].content.startswith("["):
+        # `[x]` made a link by a reference definition `[x]: /url` is no box.
+        return None
     first_line = inline.content.split("\n", 1)[0]
     match = _BOX.match(first_line)
     if match is None or match.group(1) == "~":
