@@ -71,7 +71,7 @@ _ATX = re.compile(r"(#{1,6})(?:[ \t]+|$)")
 _ATX_CLOSING = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
 # A box GitLab counts: one ASCII whitespace character, x, X or ~ inside, then
 # ASCII whitespace and text on the same line (CommonMark's whitespace is ASCII).
-_BOX = re.compile(r"\[([ \t\x0b\x0cxX~])\][ \t\x0b\x0c]+([^ \t\x0b\x0c].*)", re.DOTALL)
+_BOX_BYTES = re.compile(rb"\[([ \t\x0b\x0cxX~])\][ \t\x0b\x0c]+([^ \t\x0b\x0c].*)", re.DOTALL)
 _MAYBE_BOX = re.compile(r"\[[ \t\x0b\x0cxX~]\]")
 # comrak's own markup for a task item and a heading, with their source positions.
 _RENDERED = re.compile(
@@ -258,19 +258,30 @@ def parse(description: str | None) -> Checklist:
     lines = source.splitlines()
     found: _Found = []
     headings: list[tuple[str, int]] = [("", 0)]
+    heading = 0
+    box_at = _BOX_BYTES.match
     for match in _RENDERED.finditer(html):
-        level = match.group(4)
+        first, column, last, level, h_first, h_column, h_last = match.groups()
         if level is not None:
-            start, column, end = int(match.group(5)), int(match.group(6)), int(match.group(7))
-            headings.append((_heading_title(lines, start, column, end), int(level)))
+            title = _heading_title(lines, int(h_first), int(h_column), int(h_last))
+            headings.append((title, int(level)))
+            heading += 1
             continue
-        start, column, end = int(match.group(1)), int(match.group(2)), int(match.group(3))
-        task = _task(lines, start, column, end)
-        if task is None:
+        number = int(first)
+        if first == last:
+            # The usual one-line item: no continuation lines to look for.
+            line = lines[number - 1]
+            at = line.find(b"[", int(column) - 1)
+            box = box_at(line, at) if at >= 0 else None
+            if box is not None:
+                text = box.group(2).decode("utf-8", "replace")
+                found.append((chr(box.group(1)[0]), text, None, number, heading))
             continue
-        mark, text, line = task
-        more = _continuation(html, match.end(), lines, line, end)
-        found.append((mark, text, more, line, len(headings) - 1))
+        task = _task(lines, number, int(column), int(last))
+        if task is not None:
+            mark, text, number = task
+            more = _continuation(html, match.end(), lines, number, int(last))
+            found.append((mark, text, more, number, heading))
     return _build(found, headings)
 
 
@@ -283,8 +294,10 @@ def _task(lines: list[bytes], start: int, column: int, end: int) -> tuple[str, s
         line = lines[number - 1]
         at = line.find(b"[", column - 1 if number == start else 0)
         if at >= 0:
-            box = _BOX.match(line[at:].decode("utf-8", "replace"))
-            return None if box is None else (box.group(1), box.group(2), number)
+            box = _BOX_BYTES.match(line, at)
+            if box is None:
+                return None
+            return chr(box.group(1)[0]), box.group(2).decode("utf-8", "replace"), number
     return None
 
 

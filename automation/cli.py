@@ -174,7 +174,7 @@ def checklist(
     parsed = reader.parse(text)
     if as_json:
         # Plain JSON, not rich's pretty-printer: that took 5-7 s on a 1 MB description.
-        sys.stdout.write(json.dumps(reader.to_json(parsed), ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json.dumps(reader.to_json(parsed), ensure_ascii=False) + "\n")
     else:
         out.print(reader.render_text(parsed), markup=False)
 

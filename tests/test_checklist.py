@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import random
+from pathlib import Path
 
 import pytest
 
 from automation.checklist import Checklist, Section, TaskItem, parse, progress_bar, render_text
 from automation.checklist import to_json as checklist_json
+from automation.cli import main
 from automation.errors import InputError
 
 
@@ -610,3 +613,42 @@ def test_template_sized_descriptions_read_every_item() -> None:
     descriptions = [_template_description(rng, number) for number in range(200)]
     parsed = [parse(description) for description in descriptions]
     assert all(len(checklist.items) == 60 for checklist in parsed)
+
+
+def test_checklist_json_of_a_1_mb_description_is_plain_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Plain json.dumps, not rich's pretty-printer (5-7 s on this input before).
+    lines = [f"- [{'x' if n % 2 else ' '}] Café item {n} <!-- task:k{n} -->" for n in range(30_000)]
+    description = tmp_path / "big.md"
+    description.write_text("## Day 30\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    assert description.stat().st_size > 1_000_000
+    assert main(["checklist", str(description), "--json"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b[" not in out  # no terminal colour codes
+    data = json.loads(out)
+    assert (data["count"], data["completed_count"]) == (30_000, 15_000)
+    assert data["sections"][0]["items"][1] == {
+        "text": "Café item 1",
+        "checked": True,
+        "inapplicable": False,
+        "required": False,
+        "key": "k1",
+        "line": 3,
+    }
+
+
+def test_the_reader_benchmark_reports_every_input_of_the_issue() -> None:
+    from benchmarks.checklist import bench, table
+
+    figures = bench(repeat=1)
+    names = [figure.name for figure in figures]
+    for needed in (
+        "400,000 '>'",
+        "tab nesting 300 deep x3",
+        "526 KB nested 800 deep",
+        "1 MB ordinary",
+    ):
+        assert any(name.startswith(needed) for name in names), needed
+    assert all(figure.tasks > 0 for figure in figures if "ordinary" in figure.name)
+    assert "CPU s/MB" in table(figures)
