@@ -339,6 +339,11 @@ def _heading_title(lines: list[bytes], start: int, column: int, end: int) -> str
 def _take_key(text: str) -> tuple[str | None, str]:
     """The first `<!-- task:key -->` in an item's text, and the text without
     any (in one pass: an item with thousands of comments stays linear)."""
+    text = text.rstrip()
+    start = text.find("<!--")
+    found = _KEY.match(text, start)
+    if found is not None and found.end() == len(text) and text.find("<!--", start + 4) < 0:
+        return found.group(1), text[:start]  # the usual shape: one key comment at the end
     pieces = _KEY.split(text)
     if len(pieces) == 1:
         return None, text
@@ -352,7 +357,7 @@ def _build(
     found: list[tuple[str, str, list[str] | None, int, int]],
     headings: list[tuple[str, int]],
 ) -> Checklist:
-    """TaskItems grouped into sections, from the scanner's raw findings."""
+    """TaskItems grouped into sections, from the reader's raw findings."""
     sections: list[Section] = []
     items: list[TaskItem] = []
     current = 0
