@@ -12,6 +12,7 @@ from automation.checklist import Checklist, Section, TaskItem, parse, progress_b
 from automation.checklist import to_json as checklist_json
 from automation.cli import main
 from automation.errors import InputError
+from automation.sandbox.markdown import summarize
 
 
 def counts(description: str | None) -> tuple[int, int]:
@@ -652,3 +653,17 @@ def test_the_reader_benchmark_reports_every_input_of_the_issue() -> None:
         assert any(name.startswith(needed) for name in names), needed
     assert all(figure.tasks > 0 for figure in figures if "ordinary" in figure.name)
     assert "CPU s/MB" in table(figures)
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "[x]: https://example.com\n\n- [x] linked, no task\n- [ ] still a task\n",
+        "- [ ]\u00a0a\n- [\u2003] b\n- [ ] \u2003c\n- [x] d\n",
+    ],
+    ids=["link-reference", "non-ascii-space"],
+)
+def test_the_sandbox_counts_these_like_gitlab_too(description: str) -> None:
+    sandbox = summarize(description)
+    checklist = parse(description)
+    assert (sandbox.count, sandbox.completed_count) == (checklist.count, checklist.completed_count)

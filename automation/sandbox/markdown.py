@@ -4,14 +4,24 @@ GitLab renders a description as Markdown and counts the `<li>` items whose
 first paragraph starts with a checkbox (`app/models/concerns/taskable.rb`,
 `Taskable.get_tasks`, GitLab 16+). This module does the same with
 markdown-it-py's CommonMark parser, so fenced and indented code, HTML blocks,
-blockquotes and nesting are handled by a real parser rather than by line
-patterns. It is deliberately independent of `automation/checklist.py` (a
-line-based scanner): a property test compares the two.
+blockquotes, nesting and link reference definitions are handled by a real
+parser. It is deliberately independent of `automation/checklist.py`, which
+reads comrak's rendering (GitLab's parser): a property test compares the two,
+and two independent parsers agreeing is what makes that test worth having.
 
-Rules (reference §1): boxes `[ ]` (one whitespace character inside), `[x]`,
-`[X]`, each followed by whitespace and text on the same line; `[~]` is an
-inapplicable item (GitLab 15.3+) and is left out of both counts and of the
-positions used to match ticked items between two versions.
+Rules (reference §1): boxes `[ ]` (one ASCII whitespace character inside),
+`[x]`, `[X]`, each followed by ASCII whitespace and text on the same line (a
+no-break space is not whitespace in CommonMark); a box that a reference
+definition turns into a link is no box; `[~]` is an inapplicable item
+(GitLab 15.3+) and is left out of both counts and of the positions used to
+match ticked items between two versions.
+
+Known differences from GitLab, all outside what the product's tests rely on
+(the reader's own tests pin GitLab's behaviour there): comrak departs from the
+CommonMark spec for an HTML block of type 7 right after a lazy paragraph line
+and for a whitespace-only second blank line at the start of an item, caps
+nesting at about 100 levels, and GitLab adds GLFM blocks (`>>>` quotes,
+tables, footnotes); markdown-it follows the spec and knows none of those.
 """
 
 from __future__ import annotations
