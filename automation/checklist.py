@@ -8,7 +8,7 @@ parser, comrak's Python binding (PyPI `comrak`, tracking comrak 0.54), and
 reads the rendered task items, so block structure (code, HTML blocks, quotes,
 laziness, link reference definitions, GLFM's `>>>` quotes, tables, footnotes)
 is decided exactly as GitLab decides it, in linear time: comrak is a
-fuzzed Rust parser, about 0.06 s per MB of ordinary checklist (README,
+fuzzed Rust parser, about 0.15 CPU s per MB of ordinary checklist (README,
 "Checklist reader"). `Checklist.count` and `Checklist.completed_count` equal
 the issue's `task_completion_status`:
 

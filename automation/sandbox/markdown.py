@@ -19,8 +19,8 @@ match ticked items between two versions.
 Known differences from GitLab, all outside what the product's tests rely on
 (the reader's own tests pin GitLab's behaviour there): comrak departs from the
 CommonMark spec for an HTML block of type 7 right after a lazy paragraph line
-and for a whitespace-only second blank line at the start of an item, caps
-nesting at about 100 levels, and GitLab adds GLFM blocks (`>>>` quotes,
+and for a whitespace-only second blank line at the start of an item, opens at
+most about 100 containers on one line, and GitLab adds GLFM blocks (`>>>` quotes,
 tables, footnotes); markdown-it follows the spec and knows none of those.
 """
 
