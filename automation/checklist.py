@@ -115,6 +115,18 @@ def _options() -> tuple[comrak.ExtensionOptions, comrak.ParseOptions, comrak.Ren
 
 
 _EXTENSION, _PARSE, _RENDER = _options()
+_EXTENSION_WITHOUT_TABLES = _options()[0]
+_EXTENSION_WITHOUT_TABLES.table = False
+
+# GFM pads every table row to the header's width, so a wide header over many
+# short lines costs columns x rows cells: 24 KB took comrak 22 s (1,000 columns,
+# 10,000 rows). Past this many cells the reader renders without tables. Only
+# a task whose own line is a table header (`- [ ] a | b` over `--|--`) reads
+# differently then, and no real description has such a table.
+_TABLE_CELLS_LIMIT: Final = 20_000
+# A line of only pipes, dashes, colons and blanks: maybe a delimiter row.
+# Possessive, so a long line that is not one costs one pass.
+_DELIMITER_ROW = re.compile(r"^[ \t|:-]++$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -235,10 +247,34 @@ _Found = list[tuple[str, str, list[str] | None, int, int]]
 
 def render_html(description: str) -> str:
     """The description rendered by comrak as GitLab configures it for task
-    lists, with `data-sourcepos` on every block."""
+    lists, with `data-sourcepos` on every block (without tables when their
+    padding would cost more than `_TABLE_CELLS_LIMIT` cells)."""
+    cheap = _table_cells(description) <= _TABLE_CELLS_LIMIT
+    extension = _EXTENSION if cheap else _EXTENSION_WITHOUT_TABLES
     return comrak.render_markdown(
-        description, extension_options=_EXTENSION, parse_options=_PARSE, render_options=_RENDER
+        description, extension_options=extension, parse_options=_PARSE, render_options=_RENDER
     )
+
+
+def _table_cells(text: str) -> int:
+    """At least the number of cells comrak's tables would hold: for each
+    delimiter row, its columns times the lines up to the next blank line.
+    Linear: the lines under one delimiter row are counted once."""
+    if "|" not in text or "-" not in text:
+        return 0
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    cells = 0
+    counted_to = 0
+    for row in _DELIMITER_ROW.finditer(text):
+        line = row.group()
+        if row.start() < counted_to or "|" not in line or "-" not in line:
+            continue
+        end = text.find("\n\n", row.end())
+        end = len(text) if end < 0 else end
+        cells += (line.strip(" \t|").count("|") + 1) * (text.count("\n", row.end(), end) + 1)
+        counted_to = end
+    return cells
 
 
 def parse(description: str | None) -> Checklist:
@@ -257,14 +293,16 @@ def parse(description: str | None) -> Checklist:
     # columns in bytes: so does bytes.splitlines.
     lines = source.splitlines()
     found: _Found = []
-    headings: list[tuple[str, int]] = [("", 0)]
+    # Headings as (level, first line, column, last line); titles are read
+    # only for the headings that get items: a description of 160,000 headings
+    # costs no more than one of 160,000 lines.
+    headings: list[tuple[int, int, int, int]] = [(0, 0, 0, 0)]
     heading = 0
     box_at = _BOX_BYTES.match
     for match in _RENDERED.finditer(html):
         first, column, last, level, h_first, h_column, h_last = match.groups()
         if level is not None:
-            title = _heading_title(lines, int(h_first), int(h_column), int(h_last))
-            headings.append((title, int(level)))
+            headings.append((int(level), int(h_first), int(h_column), int(h_last)))
             heading += 1
             continue
         number = int(first)
@@ -282,7 +320,13 @@ def parse(description: str | None) -> Checklist:
             mark, text, number = task
             more = _continuation(html, match.end(), lines, number, int(last))
             found.append((mark, text, more, number, heading))
-    return _build(found, headings)
+    titled = {
+        heading: (_heading_title(lines, *headings[heading][1:]), headings[heading][0])
+        for heading in {entry[4] for entry in found}
+        if heading
+    }
+    titled[0] = ("", 0)
+    return _build(found, titled)
 
 
 def _task(lines: list[bytes], start: int, column: int, end: int) -> tuple[str, str, int] | None:
@@ -355,7 +399,7 @@ def _take_key(text: str) -> tuple[str | None, str]:
 
 def _build(
     found: list[tuple[str, str, list[str] | None, int, int]],
-    headings: list[tuple[str, int]],
+    headings: dict[int, tuple[str, int]],
 ) -> Checklist:
     """TaskItems grouped into sections, from the reader's raw findings."""
     sections: list[Section] = []

@@ -94,6 +94,12 @@ def deep_nesting(depth: int = 800, size: int = 526_000) -> str:
     return (text + filler)[:size]
 
 
+def wide_table(columns: int = 50_000, size: int = MB) -> str:
+    """GFM pads each row to the header's width: columns x rows cells."""
+    head = "|" + "a|" * columns + "\n|" + "-|" * columns + "\n"
+    return head + "x\n" * ((size - len(head) - len(TASK)) // 2) + TASK
+
+
 def inputs() -> list[tuple[str, Callable[[], str]]]:
     return [
         ("400,000 '>' (one line, as reported)", lambda: ">" * 400_000),
@@ -104,6 +110,10 @@ def inputs() -> list[tuple[str, Callable[[], str]]]:
         ("tab nesting 300 deep x3", tab_nesting),
         ("526 KB nested 800 deep", deep_nesting),
         ("1 MB of '- [ ] x' lines", lambda: "- [ ] x\n" * (MB // 8)),
+        ("1 MB wide table over short lines", wide_table),
+        ("1 MB of '*a' (emphasis openers)", lambda: "*a" * (MB // 2 - 6) + TASK),
+        ("1 MB of footnote references", lambda: "[^x]" * (MB // 4 - 12) + "\n\n[^x]: y" + TASK),
+        ("1 MB of setext headings", lambda: "a\n---\n" * (MB // 6 - 4) + TASK),
         ("1 MB ordinary checklist", ordinary),
     ]
 

@@ -667,3 +667,16 @@ def test_the_sandbox_counts_these_like_gitlab_too(description: str) -> None:
     sandbox = summarize(description)
     checklist = parse(description)
     assert (sandbox.count, sandbox.completed_count) == (checklist.count, checklist.completed_count)
+
+
+def test_a_wide_table_over_many_lines_does_not_stall_the_reader() -> None:
+    # GFM pads each row to the header's width: 1,000 columns over 10,000 short
+    # lines took comrak 22 s for 24 KB. Past 20,000 cells tables are not rendered.
+    description = "|" + "a|" * 1000 + "\n|" + "-|" * 1000 + "\n" + "x\n" * 10_000
+    assert counts(description + "\n- [ ] after the table\n") == (1, 0)
+
+
+def test_a_task_whose_line_is_a_table_header_is_no_task() -> None:
+    # comrak reads `[ ] a | b` over `--|--` as a table inside the item.
+    assert counts("- [ ] a | b\n  --|--\n- [ ] c\n") == (1, 0)
+    assert counts("| a | b |\n|---|---|\n| - [ ] x | y |\n\n- [ ] after\n") == (1, 0)
