@@ -68,7 +68,6 @@ _REQUIRED_PREFIXES: Final = (REQUIRED_MARK, ":red_circle:")
 
 _KEY = re.compile(r"<!--\s*task:([A-Za-z0-9._-]+)\s*-->")
 _ATX = re.compile(r"(#{1,6})(?:[ \t]+|$)")
-_ATX_CLOSING = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
 # A box GitLab counts: one ASCII whitespace character, x, X or ~ inside, then
 # ASCII whitespace and text on the same line (CommonMark's whitespace is ASCII).
 _BOX_BYTES = re.compile(rb"\[([ \t\x0b\x0cxX~])\][ \t\x0b\x0c]+([^ \t\x0b\x0c].*)", re.DOTALL)
@@ -372,12 +371,25 @@ def _heading_title(lines: list[bytes], start: int, column: int, end: int) -> str
     first = lines[start - 1][column - 1 :].decode("utf-8", "replace")
     atx = _ATX.match(first)
     if atx is not None:
-        return _ATX_CLOSING.sub("", first[atx.end() :]).strip()
+        return _without_closing_sequence(first[atx.end() :]).strip()
     parts = [first.strip()]
     for number in range(start + 1, end):
         text = lines[number - 1].decode("utf-8", "replace")
         parts.append(text[_PREFIX.match(text).end() :].strip())  # type: ignore[union-attr]
     return " ".join(part for part in parts if part)
+
+
+def _without_closing_sequence(title: str) -> str:
+    """An ATX heading's text without its optional closing `#`s, which must
+    follow a space or tab (string methods: a regex anchored at `$` retries
+    from every blank of a long run, quadratic on a hostile heading)."""
+    title = title.rstrip(" \t")
+    bare = title.rstrip("#")
+    if bare == title:
+        return title
+    if not bare or bare[-1] in " \t":
+        return bare
+    return title
 
 
 def _take_key(text: str) -> tuple[str | None, str]:

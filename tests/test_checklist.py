@@ -116,8 +116,10 @@ def test_a_description_with_a_lone_surrogate_is_read() -> None:
         "\n".join("\t" * depth + "- [ ] t" for depth in range(300)) * 3,
         "\n".join(" " * (2 * depth) + "- [ ] nested" for depth in range(800)),
         "- [ ] a" + " <!-- task:k -->" * 20_000 + "\n",
+        "# a" + " " * 200_000 + "#x\n- [ ] under a hostile heading\n",
+        "a\n---\n" * 50_000 + "- [ ] after many headings\n",
     ],
-    ids=["quotes", "tabs", "nesting", "many-keys"],
+    ids=["quotes", "tabs", "nesting", "many-keys", "heading-blanks", "many-headings"],
 )
 def test_hostile_descriptions_are_read(description: str) -> None:
     # Timing is `make bench`'s business; here they must only finish.
