@@ -3,7 +3,9 @@
     python -m benchmarks [--n 1000 --n 10000] [--latency 0.03] [--json FILE]
 
 Prints one table (requests by kind against their floor, wall time, peak RSS,
-the naive baseline's ratio) and a verdict per target; `--json FILE` writes
+the naive baseline's ratio) and a verdict per target, then the checklist
+reader's CPU seconds per MB on hostile descriptions (`benchmarks.checklist`,
+also runnable alone); `--json FILE` writes
 every figure for CI artifacts. Exit code 0 whatever the figures: a slow CI
 machine is not a failed build; read the verdicts.
 """
@@ -15,6 +17,7 @@ import json
 import sys
 from pathlib import Path
 
+from benchmarks import checklist
 from benchmarks.report import table, verdicts
 from benchmarks.runner import bench
 
@@ -57,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
     print(table(all_results))
+    reader = checklist.bench()
+    print(checklist.table(reader))
     if args.json:
         figures = {
             "latency_s": args.latency,
@@ -66,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
                 for r in all_results
                 for v in verdicts(r)
             ],
+            "checklist": [figure.to_json() for figure in reader],
         }
         args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
         print(f"figures written to {args.json}")

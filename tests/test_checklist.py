@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import random
+from pathlib import Path
 
 import pytest
 
 from automation.checklist import Checklist, Section, TaskItem, parse, progress_bar, render_text
 from automation.checklist import to_json as checklist_json
+from automation.cli import main
 from automation.errors import InputError
+from automation.sandbox.markdown import summarize
 
 
 def counts(description: str | None) -> tuple[int, int]:
@@ -40,11 +44,86 @@ def test_what_is_not_a_list_marker_makes_no_task(marker: str) -> None:
     assert counts(description) == (0, 0)
 
 
-@pytest.mark.parametrize("box", ["[ ]", "[\t]", "[\u00a0]", "[\u3000]"])
-def test_any_single_whitespace_character_makes_an_open_box(box: str) -> None:
+@pytest.mark.parametrize("box", ["[ ]", "[\t]"])
+def test_a_space_or_tab_in_the_box_makes_an_open_box(box: str) -> None:
     checklist = parse(f"- {box} call the customer")
     assert (checklist.count, checklist.completed_count) == (1, 0)
     assert checklist.items[0].text == "call the customer"
+
+
+# --- where GitLab (comrak) differs from the old line scanner: issue 11 ---------
+
+
+def test_a_link_reference_definition_turns_the_box_into_a_link() -> None:
+    # `[x]` matches the definition, so comrak renders a link and no checkbox.
+    description = "[x]: https://example.com\n\n- [x] linked, no task\n- [ ] still a task\n"
+    assert counts(description) == (1, 0)
+    assert texts(description) == ["still a task"]
+
+
+def test_an_undefined_reference_leaves_the_box_a_box() -> None:
+    assert counts("[y]: https://example.com\n\n- [x] a task\n") == (1, 1)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "- [ ]\u00a0call",  # no-break space after the box
+        "- [ ]\u2003call",  # em space after the box
+        "- [\u00a0] call",  # no-break space inside
+        "- [\u2003] call",  # em space inside
+        "- [\u3000] call",  # ideographic space inside
+    ],
+)
+def test_non_ascii_whitespace_in_or_after_the_box_is_not_whitespace(line: str) -> None:
+    assert counts(line) == (0, 0)
+
+
+def test_non_ascii_whitespace_after_the_separating_space_is_text() -> None:
+    assert counts("- [ ] \u2003call") == (1, 0)
+
+
+def test_a_type_7_html_block_after_a_lazy_line_swallows_what_follows() -> None:
+    # CommonMark: `<span>` cannot interrupt a paragraph, so it would be lazy
+    # text and `- [ ] b` a second task. comrak (so GitLab) starts an HTML block
+    # at `<span>` that runs to the next blank line: one task.
+    assert counts("- [ ] a\nlazy\n<span>\n- [ ] b\n") == (1, 0)
+    assert counts("> - [ ] a\nlazy\n<span>\n- [ ] b\n") == (1, 0)
+    # After a blank line the HTML block has ended.
+    assert counts("- [ ] a\nlazy\n<span>\n\n- [ ] b\n") == (2, 0)
+
+
+def test_a_whitespace_only_second_blank_line_does_not_end_an_empty_item() -> None:
+    # CommonMark: an item starts with at most one blank line, so the box is
+    # a paragraph after an empty item. comrak keeps the item open when the
+    # second line holds 2+ spaces and reads the box as its task.
+    assert counts("-\n   \n  [ ] call\n") == (1, 0)
+    assert counts("-\n\n  [ ] call\n") == (0, 0)
+
+
+def test_glfm_multiline_blockquotes_hold_tasks() -> None:
+    assert counts(">>>\n- [ ] quoted\n- [x] done\n>>>\n") == (2, 1)
+
+
+def test_a_description_with_a_lone_surrogate_is_read() -> None:
+    assert counts("- [ ] call \ud800 now\n") == (1, 0)
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        ">" * 400_000 + "\n- [ ] after the quotes\n",
+        "\n".join("\t" * depth + "- [ ] t" for depth in range(300)) * 3,
+        "\n".join(" " * (2 * depth) + "- [ ] nested" for depth in range(800)),
+        "- [ ] a" + " <!-- task:k -->" * 20_000 + "\n",
+        "# a" + " " * 200_000 + "#x\n- [ ] under a hostile heading\n",
+        "a\n---\n" * 50_000 + "- [ ] after many headings\n",
+    ],
+    ids=["quotes", "tabs", "nesting", "many-keys", "heading-blanks", "many-headings"],
+)
+def test_hostile_descriptions_are_read(description: str) -> None:
+    # Timing is `make bench`'s business; here they must only finish.
+    assert parse(description).count >= 1
 
 
 @pytest.mark.parametrize("box", ["[x]", "[X]"])
@@ -537,3 +616,69 @@ def test_template_sized_descriptions_read_every_item() -> None:
     descriptions = [_template_description(rng, number) for number in range(200)]
     parsed = [parse(description) for description in descriptions]
     assert all(len(checklist.items) == 60 for checklist in parsed)
+
+
+def test_checklist_json_of_a_1_mb_description_is_plain_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Plain json.dumps, not rich's pretty-printer (5-7 s on this input before).
+    lines = [f"- [{'x' if n % 2 else ' '}] Café item {n} <!-- task:k{n} -->" for n in range(30_000)]
+    description = tmp_path / "big.md"
+    description.write_text("## Day 30\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    assert description.stat().st_size > 1_000_000
+    assert main(["checklist", str(description), "--json"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b[" not in out  # no terminal colour codes
+    data = json.loads(out)
+    assert (data["count"], data["completed_count"]) == (30_000, 15_000)
+    assert data["sections"][0]["items"][1] == {
+        "text": "Café item 1",
+        "checked": True,
+        "inapplicable": False,
+        "required": False,
+        "key": "k1",
+        "line": 3,
+    }
+
+
+def test_the_reader_benchmark_reports_every_input_of_the_issue() -> None:
+    from benchmarks.checklist import bench, table
+
+    figures = bench(repeat=1)
+    names = [figure.name for figure in figures]
+    for needed in (
+        "400,000 '>'",
+        "tab nesting 300 deep x3",
+        "526 KB nested 800 deep",
+        "1 MB ordinary",
+    ):
+        assert any(name.startswith(needed) for name in names), needed
+    assert all(figure.tasks > 0 for figure in figures if "ordinary" in figure.name)
+    assert "CPU s/MB" in table(figures)
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "[x]: https://example.com\n\n- [x] linked, no task\n- [ ] still a task\n",
+        "- [ ]\u00a0a\n- [\u2003] b\n- [ ] \u2003c\n- [x] d\n",
+    ],
+    ids=["link-reference", "non-ascii-space"],
+)
+def test_the_sandbox_counts_these_like_gitlab_too(description: str) -> None:
+    sandbox = summarize(description)
+    checklist = parse(description)
+    assert (sandbox.count, sandbox.completed_count) == (checklist.count, checklist.completed_count)
+
+
+def test_a_wide_table_over_many_lines_does_not_stall_the_reader() -> None:
+    # GFM pads each row to the header's width: 1,000 columns over 10,000 short
+    # lines took comrak 22 s for 24 KB. Past 20,000 cells tables are not rendered.
+    description = "|" + "a|" * 1000 + "\n|" + "-|" * 1000 + "\n" + "x\n" * 10_000
+    assert counts(description + "\n- [ ] after the table\n") == (1, 0)
+
+
+def test_a_task_whose_line_is_a_table_header_is_no_task() -> None:
+    # comrak reads `[ ] a | b` over `--|--` as a table inside the item.
+    assert counts("- [ ] a | b\n  --|--\n- [ ] c\n") == (1, 0)
+    assert counts("| a | b |\n|---|---|\n| - [ ] x | y |\n\n- [ ] after\n") == (1, 0)

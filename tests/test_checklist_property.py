@@ -1,5 +1,11 @@
 """The reader counts exactly what GitLab (here: the sandbox) counts.
 
+The reader renders with comrak (GitLab's parser); the sandbox counts with
+markdown-it-py, a separate CommonMark implementation, so the comparison checks
+the reader's mapping from comrak's HTML back to items, boxes and counts against
+an independent parser. A second property compares the reader with comrak's own
+checkbox count on messier Markdown (tabs, lazy lines, odd indentation, quotes).
+
 Descriptions are generated from the blocks issue templates use: headings,
 paragraphs, (nested) lists with every marker and box, blockquotes, fenced and
 indented code, HTML comments; LF or CRLF. They stay inside what CommonMark
@@ -12,10 +18,11 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+import comrak
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from automation.checklist import _Scanner, parse
+from automation.checklist import parse
 
 _TEXTS = ["call the customer", "Café 顧客", "send the `deck`", "*now* 42", "<!-- note --> done"]
 _KEYED = [f"{text} <!-- task:k{index} -->" for index, text in enumerate(_TEXTS)]
@@ -129,21 +136,46 @@ def test_counts_equal_the_sandbox_task_completion_status(project: Any) -> None:
     counts_match()
 
 
-# Lines a plain description is made of, and a few that force the full scanner;
-# odd indentation on purpose: both paths must agree on lazy lines and nesting.
-_PLAIN_LINES = [
-    f"{' ' * indent}{marker}{' ' * spaces}{content}"
-    for indent in (0, 1, 2, 3, 4, 6)
-    for marker in ("-", "*", "1.", "2)")
-    for spaces in (1, 2, 5)
-    for content in ("[ ] open <!-- task:a -->", "[x] 🔴 done", "[~] n/a", "plain", "[ ]")
-] + ["", "", "# Day 30", "## Day 60 ##", "Words", "<!-- c -->", "    code", "```", "\tx"]
+# Lines of messy Markdown: odd indentation, tabs, quotes, lazy lines, code,
+# HTML, headings. Only boxes comrak and GitLab read alike: a space, x, X or ~
+# followed by text (comrak alone would also tick a bare `[ ]`; reference §1).
+_MESSY_LINES = [
+    f"{prefix}{marker}{gap}{content}"
+    for prefix in ("", " ", "  ", "    ", "\t", "> ", ">", " > ", "> \t")
+    for marker in ("- ", "* ", "1. ", "2) ", "")
+    for gap in ("", " ", "\t")
+    for content in ("[ ] open <!-- task:a -->", "[x] 🔴 done", "[X] Done", "[~] n/a", "words")
+] + ["", "", "# Day 30", "Day 60", "---", "===", "```", "~~~", "<div>", "<span>", "<!--", "-->"]
 
 
-@settings(max_examples=300, deadline=None)
-@given(lines=st.lists(st.sampled_from(_PLAIN_LINES), max_size=15))
-def test_the_fast_path_reads_like_the_full_scanner(lines: list[str]) -> None:
-    scanner = _Scanner()
-    for number, line in enumerate(lines, start=1):
-        scanner.feed(line, number)
-    assert parse("\n".join(lines)) == scanner.finish()
+@settings(max_examples=400, deadline=None)
+@given(lines=st.lists(st.sampled_from(_MESSY_LINES), max_size=20), crlf=st.booleans())
+def test_counts_equal_comraks_own_checkboxes(lines: list[str], crlf: bool) -> None:
+    description = ("\r\n" if crlf else "\n").join(lines)
+    # comrak's strict matching renders a checkbox for exactly `[ ]`, `[x]`, `[X]`.
+    html = comrak.render_markdown(description, extension_options=_EXTENSIONS)
+    checklist = parse(description)
+    assert checklist.count == html.count('<input type="checkbox"'), description
+    assert checklist.completed_count == html.count('checked=""'), description
+    source_lines = description.splitlines()
+    for item in checklist.items:
+        box = "[~]" if item.inapplicable else "[x]" if item.checked else "[ ]"
+        assert box in source_lines[item.line - 1].replace("[X]", "[x]"), description
+
+
+def _gitlab_extensions() -> comrak.ExtensionOptions:
+    extensions = comrak.ExtensionOptions()
+    extensions.tasklist = True
+    extensions.table = True
+    extensions.strikethrough = True
+    extensions.autolink = True
+    extensions.footnotes = True
+    extensions.description_lists = True
+    extensions.multiline_block_quotes = True
+    extensions.math_dollars = True
+    extensions.math_code = True
+    extensions.alerts = True
+    return extensions
+
+
+_EXTENSIONS = _gitlab_extensions()

@@ -4,14 +4,24 @@ GitLab renders a description as Markdown and counts the `<li>` items whose
 first paragraph starts with a checkbox (`app/models/concerns/taskable.rb`,
 `Taskable.get_tasks`, GitLab 16+). This module does the same with
 markdown-it-py's CommonMark parser, so fenced and indented code, HTML blocks,
-blockquotes and nesting are handled by a real parser rather than by line
-patterns. It is deliberately independent of `automation/checklist.py` (a
-line-based scanner): a property test compares the two.
+blockquotes, nesting and link reference definitions are handled by a real
+parser. It is deliberately independent of `automation/checklist.py`, which
+reads comrak's rendering (GitLab's parser): a property test compares the two,
+and two independent parsers agreeing is what makes that test worth having.
 
-Rules (reference §1): boxes `[ ]` (one whitespace character inside), `[x]`,
-`[X]`, each followed by whitespace and text on the same line; `[~]` is an
-inapplicable item (GitLab 15.3+) and is left out of both counts and of the
-positions used to match ticked items between two versions.
+Rules (reference §1): boxes `[ ]` (one ASCII whitespace character inside),
+`[x]`, `[X]`, each followed by ASCII whitespace and text on the same line (a
+no-break space is not whitespace in CommonMark); a box that a reference
+definition turns into a link is no box; `[~]` is an inapplicable item
+(GitLab 15.3+) and is left out of both counts and of the positions used to
+match ticked items between two versions.
+
+Known differences from GitLab, all outside what the product's tests rely on
+(the reader's own tests pin GitLab's behaviour there): comrak departs from the
+CommonMark spec for an HTML block of type 7 right after a lazy paragraph line
+and for a whitespace-only second blank line at the start of an item, opens at
+most about 100 containers on one line, and GitLab adds GLFM blocks (`>>>` quotes,
+tables, footnotes); markdown-it follows the spec and knows none of those.
 """
 
 from __future__ import annotations
@@ -23,8 +33,10 @@ from functools import lru_cache
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-_BOX = re.compile(r"\[([^\S\n]|[xX~])\][^\S\n]+\S")
-_BOX_PREFIX = re.compile(r"\A\s*\[(?:\s|[xX~])\]\s*")
+# CommonMark's whitespace is ASCII: a no-break or em space in or after the box
+# makes no task (comrak, so GitLab, agrees; issue 11).
+_BOX = re.compile(r"\[([ \t\x0b\x0c]|[xX~])\][ \t\x0b\x0c]+[^ \t\x0b\x0c\n]")
+_BOX_PREFIX = re.compile(r"\A[ \t\x0b\x0c]*\[(?:[ \t\x0b\x0c]|[xX~])\][ \t\x0b\x0c]*")
 _PARSER = MarkdownIt("commonmark")
 
 
@@ -82,6 +94,10 @@ def _task_at(tokens: list[Token], index: int) -> Task | None:
     if index + 2 >= len(tokens) or tokens[index + 1].type != "paragraph_open":
         return None
     inline = tokens[index + 2]
+    children = inline.children or []
+    if not children or children[0].type != "text" or not children[0].content.startswith("["):
+        # `[x]` made a link by a reference definition `[x]: /url` is no box.
+        return None
     first_line = inline.content.split("\n", 1)[0]
     match = _BOX.match(first_line)
     if match is None or match.group(1) == "~":
