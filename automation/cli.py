@@ -86,10 +86,17 @@ class State:
     def bot(self) -> Any:
         from automation.api import GitLabApi, Settings
         from automation.bot import Bot
+        from automation.config import templates_path
 
         config, team = self.load()
         settings = Settings.from_env(project=self.project, default_project=config.gitlab.project)
-        return Bot(api=GitLabApi(settings), config=config, team=team, deadline=_deadline())
+        return Bot(
+            api=GitLabApi(settings),
+            config=config,
+            team=team,
+            deadline=_deadline(),
+            templates_dir=templates_path(self.config_path, config),
+        )
 
 
 def _deadline() -> float | None:
@@ -223,14 +230,21 @@ def config_schema(
 
 @templates_app.command("render")
 def templates_render(
+    ctx: typer.Context,
     kind: Annotated[str, typer.Argument(help="handover, onboarding, give-back, consult or ldr.")],
     data: Annotated[Path, typer.Option("--data", help="A YAML file with the template's values.")],
 ) -> None:
     """Print one rendered issue (title, labels, description)."""
+    from automation.config import templates_path
     from automation.templates import render
 
     values = _read_yaml_mapping(data)
-    rendered = render(kind, values)
+    # the config's own templates folder when there is a config; the shipped ones otherwise
+    state = _state(ctx)
+    own = (
+        templates_path(state.config_path, state.load()[0]) if state.config_path.is_file() else None
+    )
+    rendered = render(kind, values, own)
     out.print(f"title: {rendered.title}", markup=False)
     out.print(f"labels: {', '.join(rendered.labels)}", markup=False)
     out.print("", markup=False)
