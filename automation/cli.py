@@ -495,9 +495,17 @@ def demo(
     ] = False,
 ) -> None:
     """Run salesbot against an embedded sandbox over simulated days."""
+    from importlib.resources import files
+
     from automation.demo import run_demo
 
-    run_demo(out, config_path=_state(ctx).config_path, serve=serve)
+    config_path = _state(ctx).config_path
+    if config_path == DEFAULT_CONFIG and not config_path.is_file():
+        # Installed from the wheel, outside a checkout: the shipped example config.
+        example = files("automation.example_config") / "salesbot.yml"
+        config_path = Path(str(example))
+        out.print(f"no {DEFAULT_CONFIG} here: using the example config {config_path}", markup=False)
+    run_demo(out, config_path=config_path, serve=serve)
 
 
 # dashboard, report and notify live in their own module
