@@ -42,9 +42,10 @@ for i in $(seq 1 "$shards"); do
 done
 
 status=0
-for pid in "${pids[@]}"; do
-  wait "$pid"
+for i in $(seq 1 "$shards"); do
+  wait "${pids[$((i - 1))]}"
   code=$?
+  echo "sweep-shards: shard $i/$shards exited $code"
   if [ "$code" -gt "$status" ]; then status=$code; fi
 done
 echo "sweep-shards: $shards shards finished (exit $status)"
