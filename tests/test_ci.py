@@ -159,19 +159,82 @@ def test_a_writing_job_stops_starting_writes_well_before_the_runner_kills_it() -
     assert test["interruptible"] is True and _seconds(test["timeout"]) <= 3600
 
 
-def test_no_duplicate_pipelines_and_no_silent_schedules() -> None:
+def _rule_matches(expression: str, variables: dict[str, str]) -> bool:
+    """GitLab's `rules:if` for what this file uses: `$VAR`, `==`, `!=`, `=~`,
+    `!~`, `&&`, `||` and parentheses (https://docs.gitlab.com/ci/jobs/job_rules/).
+    An unset variable is null: false alone, unequal to any string."""
+    token = re.compile(r'\s*(\$\w+|"[^"]*"|/(?:[^/\\]|\\.)*/|==|!=|=~|!~|&&|\|\||\(|\))')
+    tokens: list[str] = []
+    rest = expression.strip()
+    while rest:
+        found = token.match(rest)
+        assert found, f"cannot read {rest!r}"
+        tokens.append(found[1])
+        rest = rest[found.end() :].strip()
+
+    def value(item: str) -> str | None:
+        return variables.get(item[1:]) if item.startswith("$") else item.strip('"')
+
+    def parse_or(i: int) -> tuple[bool, int]:
+        result, i = parse_and(i)
+        while i < len(tokens) and tokens[i] == "||":
+            right, i = parse_and(i + 1)
+            result = result or right
+        return result, i
+
+    def parse_and(i: int) -> tuple[bool, int]:
+        result, i = parse_term(i)
+        while i < len(tokens) and tokens[i] == "&&":
+            right, i = parse_term(i + 1)
+            result = result and right
+        return result, i
+
+    def parse_term(i: int) -> tuple[bool, int]:
+        if tokens[i] == "(":
+            result, i = parse_or(i + 1)
+            assert tokens[i] == ")"
+            return result, i + 1
+        left = value(tokens[i])
+        if i + 1 < len(tokens) and tokens[i + 1] in ("==", "!=", "=~", "!~"):
+            op, right = tokens[i + 1], tokens[i + 2]
+            if op in ("=~", "!~"):
+                matched = left is not None and re.search(right[1:-1], left) is not None
+                return matched == (op == "=~"), i + 3
+            return (left == value(right)) == (op == "=="), i + 3
+        return bool(left), i + 1
+
+    result, end = parse_or(0)
+    assert end == len(tokens), expression
+    return result
+
+
+def _workflow(variables: dict[str, str]) -> dict[str, Any] | None:
+    """The workflow rule that decides a pipeline (None: no pipeline at all)."""
+    for rule in ci_config()["workflow"]["rules"]:
+        if "if" not in rule or _rule_matches(rule["if"], variables):
+            return None if rule.get("when") == "never" else rule
+    return None
+
+
+def test_one_pipeline_per_change_and_no_silent_schedule() -> None:
     """gitlab-ci-local applies workflow:rules variables but not `when: never`,
-    so the order of the rules is checked here: the schedule and Run pipeline
-    rules first, then merge requests, then a branch push only without an open MR."""
-    rules = ci_config()["workflow"]["rules"]
-    conditions = [rule.get("if", "") for rule in rules]
-    assert conditions[0] == '$CI_PIPELINE_SOURCE == "schedule"'
-    assert rules[0]["variables"] == {"SALESBOT_TASK": ""}
-    never = conditions.index("$CI_COMMIT_BRANCH && $CI_OPEN_MERGE_REQUESTS")
-    assert rules[never]["when"] == "never"
-    assert conditions.index('$CI_PIPELINE_SOURCE == "merge_request_event"') < never
-    assert conditions.index('$CI_PIPELINE_SOURCE == "web"') < never
-    assert all("when" not in rule or rule["when"] != "never" for rule in rules[never + 1 :])
+    so the rules are evaluated here, as GitLab reads them."""
+    branch = {"CI_COMMIT_BRANCH": "feature", "CI_PIPELINE_SOURCE": "push"}
+    assert _workflow(branch) is not None
+    # a push to a branch with an open merge request: only the MR pipeline runs
+    assert _workflow({**branch, "CI_OPEN_MERGE_REQUESTS": "sales/salesbot!7"}) is None
+    merge_request = {"CI_PIPELINE_SOURCE": "merge_request_event", "CI_OPEN_MERGE_REQUESTS": "x"}
+    assert _workflow(merge_request) is not None
+    assert _workflow({"CI_COMMIT_TAG": "v1.0", "CI_PIPELINE_SOURCE": "push"}) is not None
+    # Run pipeline and schedules run even from a branch with an open MR
+    web = {**branch, "CI_PIPELINE_SOURCE": "web", "CI_OPEN_MERGE_REQUESTS": "x"}
+    assert _workflow(web) is not None
+    schedule = _workflow({**branch, "CI_PIPELINE_SOURCE": "schedule"})
+    # a schedule's own SALESBOT_TASK outranks this; without one it is "", and `no-task` fails
+    assert schedule is not None and schedule["variables"] == {"SALESBOT_TASK": ""}
+    no_task = jobs(ci_config())["no-task"]["rules"][0]["if"]
+    assert _rule_matches(no_task, {"CI_PIPELINE_SOURCE": "schedule", "SALESBOT_TASK": ""})
+    assert not _rule_matches(no_task, {"CI_PIPELINE_SOURCE": "schedule", "SALESBOT_TASK": "run"})
 
 
 def test_every_salesbot_job_reuses_the_venv_cached_by_pyproject_content() -> None:
