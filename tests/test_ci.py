@@ -433,7 +433,8 @@ def _against(sandbox: Any) -> dict[str, str]:
         "GITLAB_URL": sandbox.url,
         "GITLAB_TOKEN": sandbox.bot_token,
         "SALESBOT_PROJECT": sandbox.project_path,
-        "SALESBOT_VENV": str(ROOT / ".venv"),  # the tested install, not a fresh one
+        # the tested install, as the runner image announces its own (Dockerfile)
+        "SALESBOT_IMAGE_VENV": str(ROOT / ".venv"),
     }
 
 
