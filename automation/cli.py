@@ -235,20 +235,24 @@ def templates_render(
     data: Annotated[Path, typer.Option("--data", help="A YAML file with the template's values.")],
 ) -> None:
     """Print one rendered issue (title, labels, description)."""
-    from automation.config import templates_path
     from automation.templates import render
 
     values = _read_yaml_mapping(data)
-    # the config's own templates folder when there is a config; the shipped ones otherwise
-    state = _state(ctx)
-    own = (
-        templates_path(state.config_path, state.load()[0]) if state.config_path.is_file() else None
-    )
-    rendered = render(kind, values, own)
+    rendered = render(kind, values, _own_templates(_state(ctx)))
     out.print(f"title: {rendered.title}", markup=False)
     out.print(f"labels: {', '.join(rendered.labels)}", markup=False)
     out.print("", markup=False)
     out.print(rendered.description, markup=False)
+
+
+def _own_templates(state: State) -> Path | None:
+    """The config's `templates_dir` when there is a config; None (the shipped
+    templates) otherwise, so rendering works from an installed wheel anywhere."""
+    from automation.config import templates_path
+
+    if not state.config_path.is_file():
+        return None
+    return templates_path(state.config_path, state.load()[0])
 
 
 def _read_yaml_mapping(path: Path) -> dict[str, Any]:
@@ -267,6 +271,7 @@ def _read_yaml_mapping(path: Path) -> dict[str, Any]:
 
 @templates_app.command("export")
 def templates_export(
+    ctx: typer.Context,
     dest: Annotated[Path, typer.Option(help="Where GitLab looks for issue templates.")] = Path(
         ".gitlab/issue_templates"
     ),
@@ -277,7 +282,7 @@ def templates_export(
     """Generate .gitlab/issue_templates/*.md from templates/*.md.j2."""
     from automation.templates import export
 
-    changed = export(dest, check=check)
+    changed = export(dest, check=check, templates_dir=_own_templates(_state(ctx)))
     if check and changed:
         for path in changed:
             err.print(f"{path}: out of date; run `salesbot templates export`", markup=False)

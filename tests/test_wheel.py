@@ -173,6 +173,10 @@ def test_a_team_points_the_config_at_its_own_templates(installed: Path, tmp_path
     ours = _run([salesbot, "templates", "render", "handover", "--data", str(data)], cwd=tmp_path)
     assert ours.returncode == 0, ours.stdout + ours.stderr
     assert "## Our team: " in ours.stdout
+    exported = _run([salesbot, "templates", "export", "--dest", "exported"], cwd=tmp_path)
+    assert exported.returncode == 0, exported.stdout + exported.stderr
+    handover = (tmp_path / "exported" / "Account Handover.md").read_text(encoding="utf-8")
+    assert "## Our team: " in handover and "our-templates/handover.md.j2" in handover
 
     config.write_text(
         config.read_text(encoding="utf-8").replace("../our-templates", "../missing"),
