@@ -86,10 +86,17 @@ class State:
     def bot(self) -> Any:
         from automation.api import GitLabApi, Settings
         from automation.bot import Bot
+        from automation.config import templates_path
 
         config, team = self.load()
         settings = Settings.from_env(project=self.project, default_project=config.gitlab.project)
-        return Bot(api=GitLabApi(settings), config=config, team=team, deadline=_deadline())
+        return Bot(
+            api=GitLabApi(settings),
+            config=config,
+            team=team,
+            deadline=_deadline(),
+            templates_dir=templates_path(self.config_path, config),
+        )
 
 
 def _deadline() -> float | None:
@@ -244,6 +251,7 @@ def config_schema(
 
 @templates_app.command("render")
 def templates_render(
+    ctx: typer.Context,
     kind: Annotated[str, typer.Argument(help="handover, onboarding, give-back, consult or ldr.")],
     data: Annotated[Path, typer.Option("--data", help="A YAML file with the template's values.")],
 ) -> None:
@@ -251,11 +259,21 @@ def templates_render(
     from automation.templates import render
 
     values = _read_yaml_mapping(data)
-    rendered = render(kind, values)
+    rendered = render(kind, values, _own_templates(_state(ctx)))
     out.print(f"title: {rendered.title}", markup=False)
     out.print(f"labels: {', '.join(rendered.labels)}", markup=False)
     out.print("", markup=False)
     out.print(rendered.description, markup=False)
+
+
+def _own_templates(state: State) -> Path | None:
+    """The config's `templates_dir` when there is a config; None (the shipped
+    templates) otherwise, so rendering works from an installed wheel anywhere."""
+    from automation.config import templates_path
+
+    if not state.config_path.is_file():
+        return None
+    return templates_path(state.config_path, state.load()[0])
 
 
 def _read_yaml_mapping(path: Path) -> dict[str, Any]:
@@ -274,6 +292,7 @@ def _read_yaml_mapping(path: Path) -> dict[str, Any]:
 
 @templates_app.command("export")
 def templates_export(
+    ctx: typer.Context,
     dest: Annotated[Path, typer.Option(help="Where GitLab looks for issue templates.")] = Path(
         ".gitlab/issue_templates"
     ),
@@ -284,7 +303,7 @@ def templates_export(
     """Generate .gitlab/issue_templates/*.md from templates/*.md.j2."""
     from automation.templates import export
 
-    changed = export(dest, check=check)
+    changed = export(dest, check=check, templates_dir=_own_templates(_state(ctx)))
     if check and changed:
         for path in changed:
             err.print(f"{path}: out of date; run `salesbot templates export`", markup=False)
@@ -506,9 +525,17 @@ def demo(
     ] = False,
 ) -> None:
     """Run salesbot against an embedded sandbox over simulated days."""
+    from importlib.resources import files
+
     from automation.demo import run_demo
 
-    run_demo(out, config_path=_state(ctx).config_path, serve=serve)
+    config_path = _state(ctx).config_path
+    if config_path == DEFAULT_CONFIG and not config_path.is_file():
+        # Installed from the wheel, outside a checkout: the shipped example config.
+        example = files("automation.example_config") / "salesbot.yml"
+        config_path = Path(str(example))
+        out.print(f"no {DEFAULT_CONFIG} here: using the example config {config_path}", markup=False)
+    run_demo(out, config_path=config_path, serve=serve)
 
 
 # dashboard, report and notify live in their own module

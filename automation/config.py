@@ -268,6 +268,11 @@ class Config(_Model):
         description="IANA timezone of the team, e.g. America/Los_Angeles."
     )
     team_file: Text = Field("team.yml", description="The roster, relative to this file.")
+    templates_dir: Text | None = Field(
+        None,
+        description="A folder of your own issue templates (<kind>.md.j2), relative to this"
+        " file; null uses the templates shipped with salesbot.",
+    )
     labels: LabelsConfig = LabelsConfig()
     nudges: NudgesConfig = NudgesConfig()
     workflows: WorkflowsConfig
@@ -621,6 +626,12 @@ def team_path(config_path: Path, team_file: str) -> Path:
     return config_path.parent / team_file
 
 
+def templates_path(config_path: Path, config: Config) -> Path | None:
+    """The team's own templates folder (relative to the config file), or None
+    for the templates shipped with salesbot."""
+    return config_path.parent / config.templates_dir if config.templates_dir else None
+
+
 def load(config_path: Path) -> tuple[Config, Team]:
     """The config and its roster; ConfigValidationError lists the problems of both."""
     config, team, problems = _load_both(config_path)
@@ -649,6 +660,9 @@ def _load_both(config_path: Path) -> tuple[Config | None, Team | None, list[str]
         problems += exc.problems
         data = doc.data if isinstance(doc.data, Mapping) else {}
         team_file = data.get("team_file", Config.model_fields["team_file"].default)
+    templates = templates_path(config_path, config) if config else None
+    if templates is not None and not templates.is_dir():
+        problems.append(f"{config_path}: templates_dir: {templates} is not a folder")
     if isinstance(team_file, str) and team_file:
         try:
             team = load_team(team_path(config_path, team_file))

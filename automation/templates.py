@@ -38,6 +38,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+from importlib.resources import files
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final
@@ -60,7 +61,15 @@ from automation.errors import TemplateError
 from automation.neutralise import Context, Trusted, mention, neutralise
 
 KINDS: Final = ("handover", "onboarding", "give-back", "consult", "ldr")
-DEFAULT_TEMPLATES_DIR: Final = Path(__file__).resolve().parent.parent / "templates"
+# The templates shipped with salesbot: the repository's `templates/` folder,
+# packaged as `automation.bundled_templates` (see pyproject.toml), so they are
+# found in the editable install and in an installed wheel alike. A regular
+# package on the file system, so its files are real paths (the loader stats
+# them to notice edits).
+_BUNDLED: Final = files("automation.bundled_templates")
+if not isinstance(_BUNDLED, Path):  # a zipped install: Jinja and the cache need real files
+    raise ImportError("salesbot's templates must be installed as files, not inside a zip")
+DEFAULT_TEMPLATES_DIR: Final = _BUNDLED.resolve()
 SUFFIX: Final = ".md.j2"
 DASH: Final = "—"
 
@@ -206,9 +215,10 @@ def render_export(kind: str, templates_dir: Path | None = None) -> str:
     """The `.gitlab/issue_templates/<name>.md` text for `kind`: the checklist
     with placeholder values, no bot marker, and a do-not-edit header."""
     path = _path(kind, templates_dir)
+    source_name = f"{path.parent.name}/{path.name}"
     body = render(kind, PLACEHOLDERS[kind], templates_dir).description
     header = (
-        f"{GENERATED_PREFIX} from {path.parent.name}/{path.name}"
+        f"{GENERATED_PREFIX} from {_display(path) if _bundled(path) else source_name}"
         " — edit the template, not this file -->"
     )
     return f"{header}\n{body.lstrip()}"
@@ -498,12 +508,18 @@ def _stat(path: Path) -> tuple[int, int] | None:
 
 
 def _display(path: Path) -> str:
-    """`templates/handover.md.j2` for the repository's own templates."""
+    """`templates/handover.md.j2` for the shipped templates (installed or in
+    the checkout); a team's own are shown relative to the working directory."""
     resolved = path.resolve()
-    for base in (DEFAULT_TEMPLATES_DIR.parent, Path.cwd()):
-        if resolved.is_relative_to(base):
-            return resolved.relative_to(base).as_posix()
+    if _bundled(resolved):
+        return f"templates/{resolved.name}"
+    if resolved.is_relative_to(Path.cwd()):
+        return resolved.relative_to(Path.cwd()).as_posix()
     return str(path)
+
+
+def _bundled(path: Path) -> bool:
+    return path.resolve().parent == DEFAULT_TEMPLATES_DIR
 
 
 def _read(path: Path) -> str | None:

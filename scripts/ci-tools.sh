@@ -5,9 +5,20 @@
 #   gitlab-ci-local   runs .gitlab-ci.yml the way a runner would (tests/test_ci.py)
 # Tests skip with a reason when a tool is absent, so a machine without root
 # still runs the rest. Safe to run again: it installs nothing that is there.
+#
+# In CI the Dockerfile's `ci` image has them all and this does nothing. On a
+# plain image, CI_TOOLS_CACHE (a cached folder) keeps the downloaded .debs and
+# gitlab-ci-local (under $CI_TOOLS_CACHE/npm/bin: put it on PATH), so a pipeline
+# downloads nothing twice.
 set -euo pipefail
 
 GITLAB_CI_LOCAL_VERSION="${GITLAB_CI_LOCAL_VERSION:-4.73.0}"  # newer releases crash on Node 20
+
+CACHE="${CI_TOOLS_CACHE:-}"
+if [ -n "$CACHE" ]; then
+  mkdir -p "$CACHE/apt/partial" "$CACHE/npm"
+  export PATH="$CACHE/npm/bin:$PATH"
+fi
 
 need_apt=()
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need_apt+=(chromium)
@@ -25,9 +36,11 @@ as_root() {
 if [ "${#need_apt[@]}" -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1; then
     echo "ci-tools: installing ${need_apt[*]}"
+    apt_cache=()
+    if [ -n "$CACHE" ]; then apt_cache=(-o "Dir::Cache::Archives=$CACHE/apt"); fi
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      "${need_apt[@]}" >/dev/null
+      "${apt_cache[@]}" "${need_apt[@]}" >/dev/null
   else
     echo "ci-tools: no apt-get; install ${need_apt[*]} yourself (the tests that need them skip)" >&2
   fi
@@ -36,7 +49,12 @@ fi
 if ! command -v gitlab-ci-local >/dev/null 2>&1; then
   if command -v npm >/dev/null 2>&1; then
     echo "ci-tools: installing gitlab-ci-local@${GITLAB_CI_LOCAL_VERSION}"
-    as_root npm install -g --no-audit --no-fund "gitlab-ci-local@${GITLAB_CI_LOCAL_VERSION}" >/dev/null
+    if [ -n "$CACHE" ]; then
+      npm install -g --prefix "$CACHE/npm" --no-audit --no-fund \
+        "gitlab-ci-local@${GITLAB_CI_LOCAL_VERSION}" >/dev/null
+    else
+      as_root npm install -g --no-audit --no-fund "gitlab-ci-local@${GITLAB_CI_LOCAL_VERSION}" >/dev/null
+    fi
   else
     echo "ci-tools: no npm; gitlab-ci-local not installed (tests/test_ci.py skips that test)" >&2
   fi
