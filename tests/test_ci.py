@@ -48,10 +48,18 @@ _CiLoader.add_constructor(
 )
 
 
-def ci_config() -> dict[str, Any]:
-    data = yaml.load(CI_FILE.read_text(encoding="utf-8"), Loader=_CiLoader)
+def ci_config(path: Path = CI_FILE) -> dict[str, Any]:
+    """A CI file with its `include: local` files merged in first, as GitLab does."""
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=_CiLoader)
     assert isinstance(data, dict)
-    return data
+    merged: dict[str, Any] = {}
+    for include in data.pop("include", []):
+        _deep_merge(merged, ci_config(ROOT / include["local"]))
+    _deep_merge(merged, data)
+    return merged
+
+
+SWEEP_FILE = ROOT / ".gitlab" / "ci" / "sweep.yml"
 
 
 def resolved(config: dict[str, Any], name: str) -> dict[str, Any]:
@@ -100,6 +108,8 @@ def test_gitlab_ci_matches_the_schema() -> None:
             "--data-transform",
             "gitlab-ci",
             str(CI_FILE),
+            str(SWEEP_FILE),
+            str(ROOT / ".gitlab" / "ci" / "salesbot.yml"),
         ],
         capture_output=True,
         text=True,
@@ -107,11 +117,13 @@ def test_gitlab_ci_matches_the_schema() -> None:
     )
     assert found.returncode == 0, found.stdout + found.stderr
     # what the schema lets through: undeclared stages and misspelled top-level keys
-    config = ci_config()
-    stages = [*config["stages"], ".pre", ".post"]
-    for name, job in jobs(config).items():
-        assert job.get("stage", "test") in stages, f"{name}: stage {job.get('stage')} undeclared"
-        assert "script" in job or "trigger" in job, f"{name} is neither a keyword nor a job"
+    for config in (ci_config(), ci_config(SWEEP_FILE)):
+        stages = [*config["stages"], ".pre", ".post"]
+        for name, job in jobs(config).items():
+            assert job.get("stage", "test") in stages, (
+                f"{name}: stage {job.get('stage')} undeclared"
+            )
+            assert "script" in job or "trigger" in job, f"{name} is neither a keyword nor a job"
 
 
 WRITERS = (
@@ -119,7 +131,6 @@ WRITERS = (
     "salesbot sweep",
     "salesbot dashboard",
     "salesbot handover",
-    "scripts/sweep-shards.sh",
 )
 
 
@@ -132,12 +143,23 @@ def test_every_job_that_writes_holds_the_one_salesbot_resource_group() -> None:
     never writes while `run`, `dashboard` or `handover` do."""
     config = ci_config()
     writing = writing_jobs(config)
-    assert set(writing) == {"run", "sweep", "dashboard", "handover"}
+    assert set(writing) == {"run", "dashboard", "handover"}
     for name, job in writing.items():
         assert job.get("resource_group") == "salesbot", name
-        assert "parallel" not in job, f"{name}: parallel jobs cannot share one resource group"
         assert job.get("interruptible") is False, name
-    assert 'sweep-shards.sh "$SALESBOT_SWEEP_SHARDS"' in script_text(writing["sweep"])
+    # the sweep: a trigger job holds the group until its child pipeline ends
+    sweep = jobs(config)["sweep"]
+    assert sweep["resource_group"] == "salesbot"
+    assert sweep["trigger"]["include"] == str(SWEEP_FILE.relative_to(ROOT))
+    assert sweep["trigger"]["strategy"] == "depend"
+    # whose shards are GitLab's own parallel jobs, none taking a group of its own
+    # (it would wait for the lock its parent holds)
+    shards = writing_jobs(ci_config(SWEEP_FILE))
+    assert set(shards) == {"sweep", "sweep-2", "sweep-4", "sweep-8", "sweep-16"}
+    for name, job in shards.items():
+        assert "resource_group" not in job and job["interruptible"] is False, name
+        assert script_text(job) == "salesbot sweep", name  # CI_NODE_INDEX/CI_NODE_TOTAL
+        assert job.get("parallel", 1) == int(name.partition("-")[2] or 1), name
 
 
 def _seconds(duration: str) -> int:
@@ -150,7 +172,8 @@ def _seconds(duration: str) -> int:
 
 def test_a_writing_job_stops_starting_writes_well_before_the_runner_kills_it() -> None:
     config = ci_config()
-    for name, job in writing_jobs(config).items():
+    writers = {**writing_jobs(config), **writing_jobs(ci_config(SWEEP_FILE))}
+    for name, job in writers.items():
         deadline = int(job["variables"]["SALESBOT_DEADLINE"])
         timeout = _seconds(job["timeout"])
         # set-up (a cold .venv), the write in flight and the report fit in the rest
@@ -240,7 +263,10 @@ def test_one_pipeline_per_change_and_no_silent_schedule() -> None:
 def test_every_salesbot_job_reuses_the_venv_cached_by_pyproject_content() -> None:
     config = ci_config()
     builders = {n: j for n, j in jobs(config).items() if "make venv" in str(j.get("before_script"))}
-    assert set(builders) == {"run", "sweep", "dashboard", "report", "notify", "handover"}
+    assert set(builders) == {"run", "dashboard", "report", "notify", "handover"}
+    shards = jobs(ci_config(SWEEP_FILE))
+    builders.update((n, j) for n, j in shards.items() if n != "bad-shards")
+    assert all("make venv" in str(j.get("before_script")) for j in builders.values())
     for name, job in {**builders, "test": jobs(config)["test"]}.items():
         caches = job["cache"] if isinstance(job["cache"], list) else [job["cache"]]
         venv = [c for c in caches if ".venv/" in c["paths"]]
@@ -316,7 +342,8 @@ def test_the_runner_image_installs_salesbot_from_its_wheel() -> None:
     assert re.search(r"pip install [^\n]*salesbot-\*\.whl", runner)
     assert "ENV SALESBOT_IMAGE_VENV=/opt/salesbot" in runner
     ci = (ROOT / ".gitlab-ci.yml").read_text(encoding="utf-8")
-    assert "SALESBOT_IMAGE_VENV" in ci and "--target runner" in ci
+    assert "--target runner" in ci
+    assert "SALESBOT_IMAGE_VENV" in str(jobs(ci_config())["run"]["before_script"])
     assert jobs(ci_config())["run"]["image"] == "$SALESBOT_RUNNER_IMAGE"
 
 
@@ -487,13 +514,19 @@ def test_the_scheduled_run_and_a_sharded_sweep_run_salesbot_against_gitlab(
     assert "Onboarding 30/60/90" in html.read_text(encoding="utf-8")
     assert sandbox.bot_token not in log
 
-    # the hire ticks every box; the sweep's two shards, side by side, finish the plan
+    # the hire ticks every box; the sweep's two shards, side by side, finish the plan.
+    # The schedule's `sweep` trigger job starts the child pipeline with the
+    # schedule's variables (`forward: pipeline_variables`); gitlab-ci-local 4.73
+    # does not forward them to a downstream pipeline, so the child runs as GitLab
+    # would start it, from its own file.
     _edit(sandbox, plan["iid"], plan["description"].replace("- [ ]", "- [x]"))
     sweep = _scheduled("sweep", SALESBOT_SWEEP_SHARDS="2", **_against(sandbox))
-    log = _ci_local(repo, "--force-shell-executor", *sweep, env=env)
-    assert "PASS  sweep" in log
-    assert "shard 1/2 exited 0" in log and "shard 2/2 exited 0" in log
-    assert "[shard 1/2] onboarding:" in log or "[shard 2/2] onboarding:" in log
+    assert _selected(repo, *sweep) == ["sweep"]
+    child = ["--file", str(SWEEP_FILE.relative_to(ROOT))]
+    assert _selected(repo, *child, *sweep) == ["sweep-2: [1/2]", "sweep-2: [2/2]"]
+    log = _ci_local(repo, "--force-shell-executor", *child, *sweep, env=env)
+    assert "PASS  sweep-2: [1/2]" in log and "PASS  sweep-2: [2/2]" in log
+    assert re.search(r"sweep-2: \[[12]/2\] +> onboarding: .* 1 closed", log), log[-3000:]
     swept = next(i for i in _bot_issues(sandbox) if i["iid"] == plan["iid"])
     assert "progress::complete" in swept["labels"], log[-3000:]
     assert sandbox.bot_token not in log
