@@ -308,12 +308,31 @@ def decide(
                 reason="overdue" if env.labels.overdue in add else assessment.progress,
             )
         )
-    if assessment.nudge_due and not gone:
+    owners = nudge_owners(team, issue.assignees)
+    if assessment.nudge_due and not gone and owners:
         count, last = _nudges_since_activity(history)
         if last is None or (env.today - last).days >= env.config.nudges.cadence_days:
             escalate = count >= env.config.nudges.escalate_after
-            actions.append(_nudge(env, team, assessment, escalate=escalate))
+            actions.append(_nudge(env, team, assessment, owners, escalate=escalate))
     return Decision(tuple(actions))
+
+
+def nudge_owners(team: Team, assignees: Sequence[str]) -> tuple[str, ...]:
+    """Who a nudge mentions: the assignees, less anyone the roster marks as
+    left (README "Departures and undo"). When every assignee has left, their
+    managers are nudged instead, if active, and otherwise nobody (the
+    dashboard still lists the issue as overdue). Someone not on the roster at
+    all is nudged: handover sellers need not be on this team's roster."""
+
+    def left(username: str) -> bool:
+        member = team.member(username)
+        return member is not None and member.status != "active"
+
+    staying = tuple(a for a in assignees if not left(a))
+    if staying:
+        return staying
+    managers = {m.manager for a in assignees if (m := team.member(a)) and m.manager}
+    return tuple(sorted(x for x in managers if not left(x)))
 
 
 def has_left(team: Team, tracked: Tracked) -> bool:
@@ -334,9 +353,15 @@ def _summary(assessment: Assessment, fp: str) -> str:
     )
 
 
-def _nudge(env: Environment, team: Team, assessment: Assessment, *, escalate: bool) -> Comment:
+def _nudge(
+    env: Environment,
+    team: Team,
+    assessment: Assessment,
+    owners: Sequence[str],
+    *,
+    escalate: bool,
+) -> Comment:
     issue = assessment.tracked.issue
-    owners = list(issue.assignees)
     lines = []
     for section in assessment.overdue:
         heading = (
@@ -346,11 +371,12 @@ def _nudge(env: Environment, team: Team, assessment: Assessment, *, escalate: bo
         )
         lines.append(f"Open required items, {heading}:")
         lines.extend(f"- {neutralise(item.text)}" for item in section.open_required)
-    mentions = " ".join(f"@{o}" for o in owners) or "Owner"
+    mentions = " ".join(f"@{o}" for o in owners)
     body = [f"{mentions}: this issue is behind plan.", "", *lines]
     if escalate:
         managers = sorted(
             {m.manager for o in owners if (m := team.member(o)) is not None and m.manager}
+            - set(owners)
         )
         if managers:
             body += [
