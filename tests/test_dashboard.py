@@ -26,7 +26,7 @@ from automation.cli import main
 from automation.config import load
 from automation.marker import find
 from automation.sandbox import Sandbox
-from automation.sandbox.service import checklist_note_text
+from automation.sandbox.system_notes import checklist_note_text
 from automation.workflows import handover
 
 ROOT = Path(__file__).resolve().parent.parent
