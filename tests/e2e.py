@@ -92,11 +92,12 @@ class World:
         }
 
     def cli(self, *args: str, today: str) -> Result:
-        """`salesbot --today TODAY ARGS...` in this process, its output captured."""
+        """`salesbot --today TODAY ARGS...` in this process, its output captured,
+        with the environment as it is (the `world` fixture points it here; a test
+        may change it)."""
         assert self.capsys is not None, "World.cli captures output: build the World with capsys"
         self.capsys.readouterr()
-        with self._environment():
-            code = main(["--config", str(self.config), "--today", today, *args])
+        code = main(["--config", str(self.config), "--today", today, *args])
         captured = self.capsys.readouterr()
         return Result(code, captured.out, captured.err)
 
