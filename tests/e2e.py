@@ -23,8 +23,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+import gitlab
 import pytest
+import requests
 import yaml
+from gitlab.v4.objects import Project
 
 from automation import dashboard
 from automation.api import GitLabApi, Issue, Note, Settings
@@ -248,6 +251,31 @@ def api_for(sandbox: Sandbox, username: str, *, max_retries: int | None = 0) -> 
     if max_retries is None:
         return GitLabApi(settings)
     return GitLabApi(settings, max_retries=max_retries)
+
+
+# -- python-gitlab and plain HTTP against the sandbox, as a person -----------------------
+
+
+def as_user(sandbox: Sandbox, username: str = "salesbot") -> Project:
+    """The sandbox project through python-gitlab, as `username`."""
+    client = gitlab.Gitlab(sandbox.url, private_token=sandbox.token_for(username))
+    return client.projects.get(sandbox.project_path)
+
+
+def post(sandbox: Sandbox, path: str, data: dict[str, Any]) -> requests.Response:
+    """POST `data` as JSON to the project's `path` (e.g. "/issues") as the bot."""
+    return requests.post(
+        f"{sandbox.url}/api/v4/projects/{sandbox.project_id}{path}",
+        json=data,
+        headers={"PRIVATE-TOKEN": sandbox.bot_token},
+        timeout=5,
+    )
+
+
+def bodies(project: Project, iid: int, **params: Any) -> list[tuple[bool, str]]:
+    """(system?, body) of every note of the issue, in the API's order."""
+    notes = project.issues.get(iid, lazy=True).notes.list(get_all=True, **params)
+    return [(note.system, note.body) for note in notes]
 
 
 # -- the dashboard world ---------------------------------------------------------------
