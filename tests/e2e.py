@@ -17,11 +17,11 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import gitlab
 import pytest
@@ -276,6 +276,16 @@ def bodies(project: Project, iid: int, **params: Any) -> list[tuple[bool, str]]:
     """(system?, body) of every note of the issue, in the API's order."""
     notes = project.issues.get(iid, lazy=True).notes.list(get_all=True, **params)
     return [(note.system, note.body) for note in notes]
+
+
+Gate = TypeVar("Gate", bound=Callable[..., Any])
+
+
+def in_front(sandbox: Sandbox, gate: Gate) -> Gate:
+    """Put a WSGI `gate` (wrapping `sandbox.wsgi_app`) in front of a sandbox that
+    is not started yet: the server binds `wsgi_app` when it starts."""
+    setattr(sandbox, "wsgi_app", gate)  # noqa: B010
+    return gate
 
 
 # -- the dashboard world ---------------------------------------------------------------

@@ -22,7 +22,7 @@ from automation.cli import main
 from automation.sandbox import Sandbox
 from automation.sandbox.system_notes import checklist_note_text
 from automation.workflows import handover
-from tests.e2e import TODAY, api_for, dashboard_world
+from tests.e2e import TODAY, api_for, dashboard_world, in_front
 from tests.e2e import DashboardWorld as World
 
 EXTEND = dashboard.DashboardSettings().extend_days
@@ -537,9 +537,7 @@ class FailAfter:
 @pytest.fixture
 def faulty(tmp_path: Path) -> Iterator[tuple[World, FailAfter]]:
     sandbox = Sandbox()
-    gate = FailAfter(sandbox.wsgi_app)
-    # the server binds `wsgi_app` when it starts: put the gate in front first
-    setattr(sandbox, "wsgi_app", gate)  # noqa: B010
+    gate = in_front(sandbox, FailAfter(sandbox.wsgi_app))
     with sandbox.start():
         yield dashboard_world(sandbox, tmp_path), gate
     assert not sandbox.errors, "the GitLab sandbox crashed:\n" + "\n".join(sandbox.errors)

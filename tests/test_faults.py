@@ -31,7 +31,7 @@ from automation import dashboard
 from automation.api import DEFAULT_MAX_RETRIES
 from automation.marker import find
 from automation.sandbox import Sandbox
-from tests.e2e import World
+from tests.e2e import World, in_front
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY1 = "2026-03-02"  # a Monday: the realignment and two hires start
@@ -334,9 +334,9 @@ def with_outage(
 ) -> tuple[Sandbox, Outage]:
     """A started sandbox behind an Outage (stop it with `sandbox.stop()`)."""
     sandbox = Sandbox()
-    outage = Outage(sandbox.wsgi_app, status, message, after_writes=after_writes, path=path)
-    # the server binds `wsgi_app` when it starts: put the outage in front first
-    setattr(sandbox, "wsgi_app", outage)  # noqa: B010
+    outage = in_front(
+        sandbox, Outage(sandbox.wsgi_app, status, message, after_writes=after_writes, path=path)
+    )
     return sandbox.start(), outage
 
 
