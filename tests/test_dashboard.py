@@ -4,152 +4,33 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import string
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from automation import dashboard
-from automation.api import GitLabApi, Issue, Settings
-from automation.bot import Bot
+from automation.api import Issue
 from automation.checklist import progress_bar
 from automation.cli import main
-from automation.config import load
-from automation.marker import find
 from automation.sandbox import Sandbox
-from automation.sandbox.service import checklist_note_text
+from automation.sandbox.system_notes import checklist_note_text
 from automation.workflows import handover
+from tests.e2e import TODAY, api_for, dashboard_world, in_front
+from tests.e2e import DashboardWorld as World
 
-ROOT = Path(__file__).resolve().parent.parent
-TODAY = date(2026, 12, 14)  # a Monday
 EXTEND = dashboard.DashboardSettings().extend_days
-
-# alice and grace manage; erin and frank are new hires; bob, carol and dave sell.
-MEMBERS = [
-    ("alice", "Alice Anderson", None, date(2022, 3, 7)),
-    ("grace", "Grace Garcia", None, date(2021, 5, 3)),
-    ("bob", "Bob Baker", "alice", date(2023, 1, 9)),
-    ("carol", "Carol Chen", "alice", date(2023, 6, 12)),
-    ("dave", "Dave Diaz", "grace", date(2024, 2, 5)),
-    ("erin", "Erin Evans", "alice", TODAY - timedelta(days=40)),
-    ("frank", "Frank Fischer", "grace", TODAY - timedelta(days=5)),
-]
-
-
-def team_data() -> dict[str, Any]:
-    return {
-        "version": 1,
-        "members": [
-            {
-                "username": username,
-                "name": name,
-                "role": "Account Executive",
-                "segment": "SMB",
-                "region": "AMER",
-                "manager": manager,
-                "start_date": start.isoformat(),
-                "department": "Commercial",
-                "status": "active",
-            }
-            for username, name, manager, start in MEMBERS
-        ],
-    }
-
-
-@dataclass
-class World:
-    sandbox: Any
-    bot: Bot
-    config_path: Path
-    acme: Issue  # handover, overdue
-    globex: Issue  # handover, due in two weeks
-    erin: Issue  # onboarding plan, Day 30 overdue
-
-    def issue(self, iid: int) -> Issue:
-        return self.bot.api.get_issue(iid)
-
-    def board(self) -> Issue:
-        found = [i for i in self.bot.api.iter_issues(state="all") if find(i.description)]
-        boards = [
-            i for i in found if find(i.description) == dashboard.MARKER and i.author == "salesbot"
-        ]
-        assert len(boards) == 1
-        return boards[0]
-
-    def env(self) -> dict[str, str]:
-        return {
-            "GITLAB_URL": self.sandbox.url,
-            "GITLAB_TOKEN": self.sandbox.bot_token,
-            "SALESBOT_PROJECT": self.sandbox.project_path,
-        }
-
-
-def api_for(sandbox: Any, username: str) -> GitLabApi:
-    token = sandbox.token_for(username)
-    return GitLabApi(Settings(sandbox.url, sandbox.project_path, token), max_retries=0)
-
-
-def write_config(directory: Path) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    config_path = directory / "salesbot.yml"
-    shutil.copy(ROOT / "config" / "salesbot.yml", config_path)
-    (directory / "team.yml").write_text(yaml.safe_dump(team_data()), encoding="utf-8")
-    return config_path
-
-
-def bot_for(sandbox: Any, config_path: Path) -> Bot:
-    config, team = load(config_path)
-    return Bot(api=api_for(sandbox, "salesbot"), config=config, team=team)
-
-
-def make_world(sandbox: Any, tmp_path: Path) -> World:
-    """Two handovers and two hires' plans, swept once as `salesbot run` would."""
-    config_path = write_config(tmp_path / "config")
-    bot = bot_for(sandbox, config_path)
-    handovers = [
-        handover.make(
-            account="Acme Corp",
-            from_user="bob",
-            to_user="carol",
-            effective=TODAY - timedelta(days=20),
-        ),
-        handover.make(account="Globex", from_user="bob", to_user="dave", effective=TODAY),
-    ]
-    erin_start = next(start for name, *_, start in MEMBERS if name == "erin")
-    for plan in (
-        bot.plan_onboarding(erin_start),  # erin's plan opened on her first day
-        bot.plan_handovers(handovers, TODAY),
-        bot.plan_onboarding(TODAY),
-    ):
-        assert not bot.apply(plan).failures
-    assert not bot.apply(bot.plan_sweep(TODAY)).failures
-    by_title = {i.title: i for i in bot.issues(state="opened")}
-
-    def titled(word: str, kind: str) -> Issue:
-        return next(i for t, i in by_title.items() if word in t and kind in i.description)
-
-    return World(
-        sandbox,
-        bot,
-        config_path,
-        acme=titled("Acme", "salesbot:marker workflow=handover"),
-        globex=titled("Globex", "salesbot:marker workflow=handover"),
-        erin=next(i for i in by_title.values() if "workflow=onboarding key=erin@" in i.description),
-    )
 
 
 @pytest.fixture
 def world(sandbox: Any, tmp_path: Path) -> World:
-    return make_world(sandbox, tmp_path)
+    return dashboard_world(sandbox, tmp_path)
 
 
 def tick(world: World, username: str, key: str) -> None:
@@ -237,7 +118,7 @@ def test_the_dashboard_shows_every_workflow_overdue_first(world: World) -> None:
     assert erin[1:4] == ["Erin Evans (erin)", "Alice Anderson (alice)", "Day 30"]
     assert erin[6] == "**overdue**" and onboarding[0] == erin
     # the bar counts what GitLab counts
-    fresh = world.issue(world.erin.iid)
+    fresh = world.bot.api.get_issue(world.erin.iid)
     expected = progress_bar(fresh.task_completed / fresh.task_count)
     assert erin[4] == f"{expected} ({fresh.task_completed}/{fresh.task_count})"
 
@@ -266,7 +147,7 @@ def test_a_second_salesbot_dashboard_writes_nothing(
 ) -> None:
     for name, value in world.env().items():
         monkeypatch.setenv(name, value)
-    args = ["--config", str(world.config_path), "--today", TODAY.isoformat(), "dashboard"]
+    args = ["--config", str(world.config), "--today", TODAY.isoformat(), "dashboard"]
     assert main(args) == 0
     assert "created" in capsys.readouterr().out
     before = world.sandbox.requests.writes()
@@ -293,8 +174,8 @@ def test_the_dashboard_is_found_by_its_marker_not_its_title(world: World) -> Non
     )
     dashboard.refresh(world.bot, TODAY)
     assert world.board().iid == board.iid
-    assert world.issue(board.iid).title == "salesbot dashboard"
-    assert world.issue(forged.iid).description.startswith("mine")
+    assert world.bot.api.get_issue(board.iid).title == "salesbot dashboard"
+    assert world.bot.api.get_issue(forged.iid).description.startswith("mine")
 
 
 def test_large_teams_get_one_section_per_manager(world: World) -> None:
@@ -346,7 +227,7 @@ def test_a_ticked_extend_moves_the_due_date_once_and_names_who_asked(world: Worl
 
     result = dashboard.refresh(world.bot, TODAY)
     assert not result.report.failures
-    acme = world.issue(world.acme.iid)
+    acme = world.bot.api.get_issue(world.acme.iid)
     assert acme.due_date == TODAY + timedelta(days=EXTEND)
     assert "status::overdue" not in acme.labels
     notes = [n for n in bot_notes(world, acme.iid) if "Due date moved" in n]
@@ -360,7 +241,7 @@ def test_a_ticked_extend_moves_the_due_date_once_and_names_who_asked(world: Worl
     before = world.sandbox.requests.writes()
     dashboard.refresh(world.bot, TODAY)
     assert world.sandbox.requests.writes() == before
-    assert world.issue(world.acme.iid).due_date == acme.due_date
+    assert world.bot.api.get_issue(world.acme.iid).due_date == acme.due_date
 
 
 def test_an_action_done_before_a_lost_dashboard_write_is_not_done_twice(world: World) -> None:
@@ -375,7 +256,7 @@ def test_an_action_done_before_a_lost_dashboard_write_is_not_done_twice(world: W
     assert result.report.failures and box(world.board().description, key) == "x"
 
     dashboard.refresh(world.bot, TODAY)
-    assert world.issue(world.acme.iid).due_date == TODAY + timedelta(days=EXTEND)
+    assert world.bot.api.get_issue(world.acme.iid).due_date == TODAY + timedelta(days=EXTEND)
     assert box(world.board().description, key) == " "
     assert len([n for n in bot_notes(world, world.acme.iid) if "Due date moved" in n]) == 1
 
@@ -409,7 +290,7 @@ def test_reassign_gives_the_handover_to_whoever_ticked_it(world: World) -> None:
     key = dashboard.action_key("reassign", world.globex.iid)
     tick(world, "grace", key)
     dashboard.refresh(world.bot, TODAY)
-    assert world.issue(world.globex.iid).assignees == ("grace",)
+    assert world.bot.api.get_issue(world.globex.iid).assignees == ("grace",)
     notes = bot_notes(world, world.globex.iid)
     assert any("Reassigned to @grace (was @dave): @grace asked" in n for n in notes)
     board = world.board().description
@@ -430,7 +311,7 @@ def test_a_box_ticked_while_the_bot_works_is_kept_for_the_next_run(world: World)
     assert result.written
     board = world.board().description
     assert box(board, extend) == " " and box(board, waive) == "x"
-    assert world.issue(world.acme.iid).due_date == TODAY + timedelta(days=EXTEND)
+    assert world.bot.api.get_issue(world.acme.iid).due_date == TODAY + timedelta(days=EXTEND)
 
     dashboard.refresh(world.bot, TODAY)
     assert box(world.board().description, waive) == " "
@@ -500,7 +381,7 @@ def test_unescaping_undoes_every_commonmark_escape(text: str) -> None:
 
 
 def world_with(sandbox: Any, tmp_path: Path) -> World:
-    return make_world(sandbox, tmp_path)
+    return dashboard_world(sandbox, tmp_path)
 
 
 @pytest.mark.parametrize("form", ["escaped", "raw"])
@@ -526,7 +407,7 @@ def test_ticks_are_credited_in_either_note_form(
 
     result = dashboard.refresh(world.bot, TODAY)
     assert not result.report.failures
-    assert world.issue(world.globex.iid).assignees == ("grace",)
+    assert world.bot.api.get_issue(world.globex.iid).assignees == ("grace",)
     assert any("@grace asked" in n for n in bot_notes(world, world.globex.iid))
     assert any("@alice asked" in n for n in bot_notes(world, world.acme.iid))
     assert not any("someone" in n for n in bot_notes(world, world.acme.iid))
@@ -566,7 +447,7 @@ def test_an_uncredited_tick_is_explained_on_the_dashboard_and_never_guessed(
 
     result = dashboard.refresh(world.bot, TODAY)
     assert not result.report.failures
-    globex = world.issue(world.globex.iid)
+    globex = world.bot.api.get_issue(world.globex.iid)
     assert globex.assignees == ("dave",)  # nobody is guessed
     assert not any("Reassigned" in n for n in bot_notes(world, globex.iid))
     moved = [n for n in bot_notes(world, world.acme.iid) if "Due date moved" in n]
@@ -588,7 +469,7 @@ def test_an_uncredited_tick_is_explained_on_the_dashboard_and_never_guessed(
     # ticked again by clicking: credited, carried out
     tick(world, "grace", reassign)
     dashboard.refresh(world.bot, later)
-    assert world.issue(globex.iid).assignees == ("grace",)
+    assert world.bot.api.get_issue(globex.iid).assignees == ("grace",)
 
 
 def test_a_box_ticked_again_after_it_was_carried_out_is_a_new_action(world: World) -> None:
@@ -596,11 +477,11 @@ def test_a_box_ticked_again_after_it_was_carried_out_is_a_new_action(world: Worl
     key = dashboard.action_key("extend", world.acme.iid)
     tick(world, "alice", key)
     dashboard.refresh(world.bot, TODAY)
-    first = world.issue(world.acme.iid).due_date
+    first = world.bot.api.get_issue(world.acme.iid).due_date
     assert first == TODAY + timedelta(days=EXTEND)
     tick(world, "grace", key)  # still due soon, so offered again, afresh
     dashboard.refresh(world.bot, TODAY)
-    assert world.issue(world.acme.iid).due_date == first + timedelta(days=EXTEND)
+    assert world.bot.api.get_issue(world.acme.iid).due_date == first + timedelta(days=EXTEND)
     moved = [n for n in bot_notes(world, world.acme.iid) if "Due date moved" in n]
     assert len(moved) == 2 and "@grace asked" in moved[1]
 
@@ -656,11 +537,9 @@ class FailAfter:
 @pytest.fixture
 def faulty(tmp_path: Path) -> Iterator[tuple[World, FailAfter]]:
     sandbox = Sandbox()
-    gate = FailAfter(sandbox.wsgi_app)
-    # the server binds `wsgi_app` when it starts: put the gate in front first
-    setattr(sandbox, "wsgi_app", gate)  # noqa: B010
+    gate = in_front(sandbox, FailAfter(sandbox.wsgi_app))
     with sandbox.start():
-        yield make_world(sandbox, tmp_path), gate
+        yield dashboard_world(sandbox, tmp_path), gate
     assert not sandbox.errors, "the GitLab sandbox crashed:\n" + "\n".join(sandbox.errors)
 
 
@@ -683,7 +562,7 @@ CASES = [
 
 def effect(world: World, kind: str, iid: int) -> tuple[Any, int]:
     """The action's effect on its issue and how many notes it left."""
-    issue = world.issue(iid)
+    issue = world.bot.api.get_issue(iid)
     notes = bot_notes(world, iid)
     if kind == "extend":
         return issue.due_date, sum("Due date moved" in n for n in notes)
@@ -702,7 +581,7 @@ def test_each_ticked_action_is_carried_out_exactly_once_whatever_write_fails(
     dashboard.refresh(world.bot, TODAY)
     key = dashboard.action_key(kind, iid)  # type: ignore[arg-type]
     (tick if credited else tick_by_editing)(world, who, key)
-    before = world.issue(iid)
+    before = world.bot.api.get_issue(iid)
     expected = {
         "extend": TODAY + timedelta(days=EXTEND),
         "waive": None,
@@ -723,7 +602,7 @@ def test_each_ticked_action_is_carried_out_exactly_once_whatever_write_fails(
     asked = f"@{who} asked" if credited else "someone (GitLab did not record who ticked it)"
     assert any(asked in n for n in bot_notes(world, iid))
     if kind != "reassign":
-        assert world.issue(iid).assignees == before.assignees
+        assert world.bot.api.get_issue(iid).assignees == before.assignees
     writes_now = world.sandbox.requests.writes()
     dashboard.refresh(world.bot, TODAY)
     assert world.sandbox.requests.writes() == writes_now

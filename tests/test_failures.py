@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from automation.sandbox import Sandbox
-from tests.e2e import TEAM, World
+from tests.e2e import TEAM, World, in_front
 
 DAY = "2026-12-03"
 # a new hire on the roster whom GitLab does not know (a typo, or an account not
@@ -72,8 +72,7 @@ class SpamCheck:
 def sandbox() -> Iterator[Sandbox]:
     """The `world`'s sandbox, behind a SpamCheck (`sandbox.wsgi_app`), off until armed."""
     made = Sandbox()
-    # the server binds `wsgi_app` when it starts: put the check in front first
-    setattr(made, "wsgi_app", SpamCheck(made.wsgi_app))  # noqa: B010
+    in_front(made, SpamCheck(made.wsgi_app))
     with made.start() as started:
         yield started
     assert not started.errors, "the GitLab sandbox crashed:\n" + "\n".join(started.errors)

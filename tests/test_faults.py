@@ -13,17 +13,13 @@ end states only.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -32,12 +28,10 @@ import gitlab
 import pytest
 
 from automation import dashboard
-from automation.api import DEFAULT_MAX_RETRIES, GitLabApi, Settings
-from automation.bot import Bot
-from automation.cli import main
-from automation.config import load
+from automation.api import DEFAULT_MAX_RETRIES
 from automation.marker import find
 from automation.sandbox import Sandbox
+from tests.e2e import World, in_front
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY1 = "2026-03-02"  # a Monday: the realignment and two hires start
@@ -68,86 +62,6 @@ Umbrella,ACC-4,carol,bob,2026-03-02,territory realignment,
 """
 
 
-@dataclass
-class World:
-    """A sandbox, a config directory, and the real CLI pointed at them."""
-
-    sandbox: Sandbox
-    config: Path
-
-    def env(self) -> dict[str, str]:
-        return {
-            "GITLAB_URL": self.sandbox.url,
-            "GITLAB_TOKEN": self.sandbox.bot_token,
-            "SALESBOT_PROJECT": self.sandbox.project_path,
-        }
-
-    def cli(self, *args: str, day: str) -> int:
-        """`salesbot --today DAY ARGS...` in this process; returns the exit code."""
-        self.at(day)
-        saved = {k: os.environ.get(k) for k in (*self.env(), "CI_NODE_INDEX", "CI_NODE_TOTAL")}
-        os.environ.update(self.env())
-        os.environ.pop("CI_NODE_INDEX", None)
-        os.environ.pop("CI_NODE_TOTAL", None)
-        try:
-            return main(["--config", str(self.config), "--today", day, *args])
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
-
-    def spawn(self, *args: str, day: str) -> subprocess.Popen[bytes]:
-        """The same command in a process of its own (so it can be killed)."""
-        self.at(day)
-        env = {**os.environ, **self.env(), "PYTHONPATH": str(ROOT)}
-        env.pop("CI_NODE_INDEX", None)
-        env.pop("CI_NODE_TOTAL", None)
-        return subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "automation",
-                "--config",
-                str(self.config),
-                "--today",
-                day,
-                *args,
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-
-    def at(self, day: str) -> None:
-        moment = datetime.combine(date.fromisoformat(day), datetime.min.time(), tzinfo=UTC)
-        self.sandbox.set_time(moment.replace(hour=9))
-
-    def api(self, username: str = "salesbot") -> GitLabApi:
-        token = self.sandbox.token_for(username)
-        return GitLabApi(Settings(self.sandbox.url, self.sandbox.project_path, token))
-
-    def bot(self) -> Bot:
-        config, team = load(self.config)
-        return Bot(api=self.api(), config=config, team=team)
-
-    def calm(self) -> None:
-        """No more injected faults nor throttling (people's own edits, and reading
-        the end state, are not what is under test)."""
-        options = self.sandbox.options
-        options.fault_rate = options.commit_then_fail_rate = 0.0
-        options.rate_limit = None
-
-    def tick(self, username: str, account: str, *, every: bool) -> None:
-        """`username` ticks the first box (or every box) of the handover of `account`."""
-        api = self.api(username)
-        issue = next(i for i in api.iter_issues(state="all") if account in i.title)
-        body = issue.description.replace("- [ ]", "- [x]", -1 if every else 1)
-        api.update_issue(issue.iid, {"description": body})
-
-
 def make_world(sandbox: Sandbox, where: Path) -> World:
     where.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "config" / "salesbot.yml", where / "salesbot.yml")
@@ -160,22 +74,22 @@ def first_half(world: World) -> list[int]:
     """Day 1: the realignment is imported and `salesbot run` onboards two hires."""
     csv = str(world.config.parent / "handovers.csv")
     return [
-        world.cli("handover", "import", csv, day=DAY1),
-        world.cli("run", day=DAY1),
+        world.job("handover", "import", csv, day=DAY1),
+        world.job("run", day=DAY1),
     ]
 
 
 def people_work(world: World) -> None:
     """Between the runs: Acme's handover is finished, Globex's started."""
     world.calm()
-    world.tick("carol", "Acme Corp", every=True)
-    world.tick("bob", "Globex", every=False)
+    world.tick_all("carol", world.titled("Acme Corp").iid)
+    world.tick_first("bob", world.titled("Globex").iid)
 
 
 def second_half(world: World) -> list[int]:
     """Day 2: the sweep completes Acme, labels and nudges the overdue ones; a
     second run the same day has nothing left to do."""
-    return [world.cli("run", day=DAY2), world.cli("run", day=DAY2)]
+    return [world.job("run", day=DAY2), world.job("run", day=DAY2)]
 
 
 def scenario(world: World) -> list[int]:
@@ -329,7 +243,7 @@ def test_a_gitlab_that_is_down_fails_the_job_fast_with_exit_code_2(
     100 s per request; salesbot gives up after DEFAULT_MAX_RETRIES."""
     sandbox = make_sandbox(fault_rate=1.0)
     world = make_world(sandbox, tmp_path)
-    code = world.cli("sweep", day=DAY1)
+    code = world.job("sweep", day=DAY1)
     assert code == 2
     assert sandbox.requests.count() == DEFAULT_MAX_RETRIES + 1
     assert sandbox.requests.writes() == 0
@@ -368,10 +282,10 @@ def test_a_run_killed_after_k_writes_converges_on_the_next_run(
 ) -> None:
     sandbox = make_sandbox(latency=0.02)
     world = make_world(sandbox, tmp_path)
-    assert world.cli("handover", "import", str(tmp_path / "handovers.csv"), day=DAY1) == 0
+    assert world.job("handover", "import", str(tmp_path / "handovers.csv"), day=DAY1) == 0
     done = kill_after(world, writes, "run", day=DAY1)
     assert writes <= done < 14  # killed before the end
-    assert world.cli("run", day=DAY1) == 0
+    assert world.job("run", day=DAY1) == 0
     people_work(world)
     assert second_half(world) == [0, 0]
     same_end_state(end_state(sandbox), fault_free)
@@ -420,9 +334,9 @@ def with_outage(
 ) -> tuple[Sandbox, Outage]:
     """A started sandbox behind an Outage (stop it with `sandbox.stop()`)."""
     sandbox = Sandbox()
-    outage = Outage(sandbox.wsgi_app, status, message, after_writes=after_writes, path=path)
-    # the server binds `wsgi_app` when it starts: put the outage in front first
-    setattr(sandbox, "wsgi_app", outage)  # noqa: B010
+    outage = in_front(
+        sandbox, Outage(sandbox.wsgi_app, status, message, after_writes=after_writes, path=path)
+    )
     return sandbox.start(), outage
 
 
@@ -455,15 +369,15 @@ def test_a_token_expiring_or_a_project_vanishing_mid_run_is_a_clear_exit_2(
     sandbox, outage = with_outage(status, message, after_writes=4 + 6)
     outages.append(sandbox)
     world = make_world(sandbox, tmp_path)
-    assert world.cli("handover", "import", str(tmp_path / "handovers.csv"), day=DAY1) == 0
+    assert world.job("handover", "import", str(tmp_path / "handovers.csv"), day=DAY1) == 0
     capsys.readouterr()
-    assert world.cli("run", day=DAY1) == 2
+    assert world.job("run", day=DAY1) == 2
     error = capsys.readouterr()
     assert expected in error.out + error.err
     assert outage.answered >= 1
     # GitLab is back (a new token, the project restored): the next runs finish the job
     outage.after_writes = 10**9
-    assert world.cli("run", day=DAY1) == 0
+    assert world.job("run", day=DAY1) == 0
     people_work(world)
     assert second_half(world) == [0, 0]
     same_end_state(end_state(sandbox), fault_free)
@@ -475,10 +389,10 @@ def test_a_give_back_link_that_failed_is_made_by_the_next_run(
     sandbox, outage = with_outage(502, "502 Bad Gateway", after_writes=0, path=r"/links$")
     outages.append(sandbox)
     world = make_world(sandbox, tmp_path)
-    assert world.cli("handover", "import", str(tmp_path / "handovers.csv"), day=DAY1) == 0
-    assert world.cli("run", day=DAY1) == 2
+    assert world.job("handover", "import", str(tmp_path / "handovers.csv"), day=DAY1) == 0
+    assert world.job("run", day=DAY1) == 2
     outage.after_writes = 10**9
-    assert world.cli("run", day=DAY1) == 0
+    assert world.job("run", day=DAY1) == 0
     people_work(world)
     assert second_half(world) == [0, 0]
     same_end_state(end_state(sandbox), fault_free)
@@ -492,7 +406,7 @@ def test_a_description_over_gitlabs_limit_is_a_clear_exit_2_with_nothing_written
 ) -> None:
     world = make_world(sandbox, tmp_path)
     reason = "a very long story " * 60_000  # the description grows past 1,048,576
-    code = world.cli(
+    code = world.job(
         "handover", "open", "--account", "Acme", "--from", "bob", "--to", "carol",
         "--reason", reason, day=DAY1,
     )  # fmt: skip
@@ -507,7 +421,7 @@ def test_a_csv_field_too_large_to_read_is_a_clear_error_with_nothing_written(
     world = make_world(sandbox, tmp_path)
     big = tmp_path / "big.csv"
     big.write_text(f"account,from,to,reason\nAcme,bob,carol,{'x' * 1_100_000}\n", encoding="utf-8")
-    code = world.cli("handover", "import", str(big), day=DAY1)
+    code = world.job("handover", "import", str(big), day=DAY1)
     assert code == 1
     assert "big.csv:2" in capsys.readouterr().err
     assert sandbox.requests.writes() == 0
@@ -531,9 +445,9 @@ def test_label_names_with_spaces_and_odd_double_colons_work_and_converge(
     world.config.write_text(text, encoding="utf-8")
     assert first_half(world) == [0, 0]
     people_work(world)
-    assert world.cli("run", day=DAY2) == 0
+    assert world.job("run", day=DAY2) == 0
     writes = sandbox.requests.writes()
-    assert world.cli("run", day=DAY2) == 0
+    assert world.job("run", day=DAY2) == 0
     assert sandbox.requests.writes() == writes  # converged
     state = end_state(sandbox)
     acme = state["handover:id:ACC-1@2026-03-02"][0]  # completed: labels set by quick actions
@@ -561,7 +475,7 @@ def test_a_label_name_gitlab_cannot_take_stops_before_any_write(
     world = make_world(sandbox, tmp_path)
     text = world.config.read_text(encoding="utf-8")
     world.config.write_text(text.replace(old, new, 1), encoding="utf-8")
-    code = world.cli("handover", "import", str(tmp_path / "handovers.csv"), day=DAY1)
+    code = world.job("handover", "import", str(tmp_path / "handovers.csv"), day=DAY1)
     assert code in (1, 2)  # the config (1) or GitLab's refusal (2), before anything is written
     assert "label" in capsys.readouterr().err
     assert sandbox.requests.writes() == 0
@@ -585,7 +499,7 @@ def test_two_runs_at_once_leave_at_most_a_duplicate_the_next_run_closes(
     world = make_world(sandbox, tmp_path)
     world.at(DAY1)
     today = date.fromisoformat(DAY1)
-    bots = [world.bot(), world.bot()]
+    bots = [world.new_bot(), world.new_bot()]
     # both jobs read GitLab before either writes: both plan the same new issues
     # and both find no dashboard
     plans = [bot.plan_onboarding(today) for bot in bots]
@@ -595,7 +509,7 @@ def test_two_runs_at_once_leave_at_most_a_duplicate_the_next_run_closes(
     doubled = end_state(sandbox)
     assert len(doubled["onboarding:dave@2026-03-02"]) == 2  # the transient duplicates
     assert len(doubled["dashboard:main"]) == 2
-    assert world.cli("run", day=DAY1) == 0
+    assert world.job("run", day=DAY1) == 0
     state = end_state(sandbox)
     for key, found in state.items():
         opened = [issue for issue in found if issue["state"] == "opened"]
@@ -604,5 +518,5 @@ def test_two_runs_at_once_leave_at_most_a_duplicate_the_next_run_closes(
             assert "status::duplicate" in extra["labels"]
             assert extra["notes"][-1][1].startswith("Duplicate of sales/salesbot#N")
     writes = sandbox.requests.writes()
-    assert world.cli("run", day=DAY1) == 0
+    assert world.job("run", day=DAY1) == 0
     assert sandbox.requests.writes() == writes

@@ -14,7 +14,8 @@ import pytest
 from automation import notify
 from automation.cli import main
 from automation.report import Snapshot
-from tests.test_dashboard import TODAY, World, make_world
+from tests.e2e import TODAY, dashboard_world
+from tests.e2e import DashboardWorld as World
 
 SECRET_PATH = "/services/T0000/B0000/not-a-real-webhook-secret"
 
@@ -62,16 +63,14 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture
 def world(sandbox: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
-    built = make_world(sandbox, tmp_path)
+    built = dashboard_world(sandbox, tmp_path)
     for name, value in built.env().items():
         monkeypatch.setenv(name, value)
     return built
 
 
 def notify_cli(world: World, *extra: str) -> int:
-    return main(
-        ["--config", str(world.config_path), "--today", TODAY.isoformat(), "notify", *extra]
-    )
+    return main(["--config", str(world.config), "--today", TODAY.isoformat(), "notify", *extra])
 
 
 def test_the_digest_reaches_the_webhook_with_the_weeks_figures(

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from automation.cli import main
-from tests.test_dashboard import TODAY, World, make_world
+from tests.e2e import TODAY, dashboard_world
+from tests.e2e import DashboardWorld as World
 
 CHROMIUM = shutil.which("chromium") or (
     "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
@@ -22,14 +23,14 @@ CHROMIUM = shutil.which("chromium") or (
 
 @pytest.fixture
 def world(sandbox: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
-    built = make_world(sandbox, tmp_path)
+    built = dashboard_world(sandbox, tmp_path)
     for name, value in built.env().items():
         monkeypatch.setenv(name, value)
     return built
 
 
 def report(world: World, fmt: str, out: Path) -> str:
-    args = ["--config", str(world.config_path), "--today", TODAY.isoformat()]
+    args = ["--config", str(world.config), "--today", TODAY.isoformat()]
     assert main([*args, "report", "--format", fmt, "--out", str(out)]) == 0
     return out.read_text(encoding="utf-8")
 
@@ -51,7 +52,7 @@ def test_json_report_is_versioned_and_agrees_with_gitlab(world: World, tmp_path:
     acme = issues[world.acme.iid]
     assert acme["status"] == "overdue" and acme["owner"]["username"] == "carol"
     assert acme["manager"] == {"username": "alice", "name": "Alice Anderson"}
-    fresh = world.issue(world.acme.iid)
+    fresh = world.bot.api.get_issue(world.acme.iid)
     assert (acme["completed_count"], acme["count"]) == (fresh.task_completed, fresh.task_count)
     assert fresh.due_date is not None and acme["due_date"] == fresh.due_date.isoformat()
     cohort = {c["hire"]["username"]: c for c in data["onboarding_cohort"]}

@@ -16,11 +16,7 @@ from hypothesis import strategies as st
 from automation.sandbox import Sandbox, search
 from automation.sandbox.search import STOP_WORDS
 from automation.sandbox.store import Issue
-
-
-def as_user(sandbox: Sandbox, username: str) -> Project:
-    gl = gitlab.Gitlab(sandbox.url, private_token=sandbox.token_for(username))
-    return gl.projects.get(sandbox.project_path)
+from tests.e2e import as_user
 
 
 def post_note(sandbox: Sandbox, iid: int, body: str, user: str = "salesbot") -> requests.Response:

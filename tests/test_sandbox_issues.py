@@ -1,4 +1,4 @@
-"""Issues through python-gitlab: the JSON, validation, labels, assignees, state, filters."""
+"""`issues` through python-gitlab: the JSON, validation, assignees, state, filters."""
 
 from __future__ import annotations
 
@@ -12,23 +12,11 @@ import requests
 from gitlab.v4.objects import Project
 
 from automation.sandbox import Sandbox
+from tests.e2e import as_user, post
 
 
 def client(sandbox: Sandbox, username: str = "salesbot") -> gitlab.Gitlab:
     return gitlab.Gitlab(sandbox.url, private_token=sandbox.token_for(username))
-
-
-def project_of(sandbox: Sandbox, username: str = "salesbot") -> Project:
-    return client(sandbox, username).projects.get(sandbox.project_path)
-
-
-def post(sandbox: Sandbox, path: str, data: dict[str, Any]) -> requests.Response:
-    return requests.post(
-        f"{sandbox.url}/api/v4/projects/{sandbox.project_id}{path}",
-        json=data,
-        headers={"PRIVATE-TOKEN": sandbox.bot_token},
-        timeout=5,
-    )
 
 
 def test_a_created_issue_has_gitlabs_fields(sandbox: Sandbox, project: Project) -> None:
@@ -91,76 +79,16 @@ def test_form_encoded_bodies_and_comma_separated_labels_work(sandbox: Sandbox) -
     assert response.json()["labels"] == ["x", "y"] and response.json()["confidential"] is True
 
 
-def test_labels_are_created_on_first_use_and_listed(project: Project) -> None:
-    project.issues.create({"title": "t", "labels": "fresh,status::new"})
-    names = {label.name: label.color for label in project.labels.list(get_all=True)}
-    assert names == {"fresh": "#6699cc", "status::new": "#6699cc"}
-    project.labels.create({"name": "red", "color": "#ff0000"})
-    with pytest.raises(gitlab.GitlabCreateError) as caught:
-        project.labels.create({"name": "red", "color": "#00ff00"})
-    assert (caught.value.response_code, caught.value.error_message) == (409, "Label already exists")
-
-
-def test_labels_replace_then_add_then_remove_in_one_atomic_update(
-    sandbox: Sandbox, project: Project
-) -> None:
-    issue = project.issues.create({"title": "t", "labels": "a,b"})
-    updated = project.issues.update(
-        issue.iid, {"labels": "c,d", "add_labels": "e,f", "remove_labels": "d,f,never-existed"}
-    )
-    assert updated["labels"] == ["c", "e"]
-    updated = project.issues.update(issue.iid, {"add_labels": ["g"], "remove_labels": ["c"]})
-    assert updated["labels"] == ["e", "g"]
-    # remove_labels never creates a label
-    assert "never-existed" not in {label.name for label in project.labels.list(get_all=True)}
-    events = [
-        (e.action, e.label["name"])
-        for e in project.issues.get(issue.iid).resourcelabelevents.list(get_all=True)
-    ]
-    assert events == [
-        ("add", "a"), ("add", "b"),
-        ("add", "c"), ("add", "e"), ("remove", "a"), ("remove", "b"),
-        ("add", "g"), ("remove", "c"),
-    ]  # fmt: skip
-
-
-def test_scoped_labels_stay_side_by_side_on_free(project: Project) -> None:
-    issue = project.issues.create({"title": "t", "labels": "status::new"})
-    updated = project.issues.update(issue.iid, {"add_labels": "status::done"})
-    assert updated["labels"] == ["status::done", "status::new"]
-
-
-def test_scoped_labels_are_exclusive_on_premium_and_the_last_given_wins(
-    make_sandbox: Callable[..., Sandbox],
-) -> None:
-    sandbox = make_sandbox(premium=True)
-    project = project_of(sandbox)
-    issue = project.issues.create({"title": "t", "labels": "status::new,other"})
-    updated = project.issues.update(issue.iid, {"add_labels": "status::done"})
-    assert updated["labels"] == ["other", "status::done"]
-    both = project.issues.create({"title": "t", "labels": "phase::1,phase::2"})
-    assert both.labels == ["phase::2"]
-    # The scope is everything before the last "::": a::b::c and a::b::d collide, a::x does not.
-    nested = project.issues.create({"title": "t", "labels": "a::b::c,a::x,a::b::d"})
-    assert nested.labels == ["a::b::d", "a::x"]
-
-
-def test_premium_can_be_switched_on_mid_run(sandbox: Sandbox, project: Project) -> None:
-    issue = project.issues.create({"title": "t", "labels": "s::1"})
-    sandbox.options.premium = True
-    assert project.issues.update(issue.iid, {"add_labels": "s::2"})["labels"] == ["s::2"]
-
-
 def test_free_keeps_the_first_assignee_premium_keeps_all_and_outsiders_are_dropped(
     sandbox: Sandbox, make_sandbox: Callable[..., Sandbox]
 ) -> None:
     ids = {u: client(sandbox).users.list(username=u)[0].id for u in ("bob", "carol", "outsider")}
-    free = project_of(sandbox).issues.create(
+    free = as_user(sandbox).issues.create(
         {"title": "t", "assignee_ids": [ids["bob"], ids["carol"]]}
     )
     assert [a["username"] for a in free.assignees] == ["bob"]
     premium_sandbox = make_sandbox(premium=True)
-    premium = project_of(premium_sandbox).issues.create(
+    premium = as_user(premium_sandbox).issues.create(
         {"title": "t", "assignee_ids": [ids["bob"], ids["carol"], ids["outsider"]]}
     )
     assert [a["username"] for a in premium.assignees] == ["bob", "carol"]
@@ -172,7 +100,7 @@ def test_close_and_reopen_set_closed_fields_and_state_events(
 ) -> None:
     opened = project.issues.create({"title": "t", "state_event": "close"})
     assert opened.state == "opened"  # GitLab drops state_event at creation
-    alice = project_of(sandbox, "alice")
+    alice = as_user(sandbox, "alice")
     closed = alice.issues.update(opened.iid, {"state_event": "close"})
     assert closed["state"] == "closed" and closed["closed_by"]["username"] == "alice"
     assert closed["closed_at"] is not None

@@ -5,16 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-import gitlab
 from gitlab.v4.objects import Project
 
 from automation.sandbox import Sandbox
 from automation.sandbox.quick_actions import Command, extract, new_updates
-
-
-def as_user(sandbox: Sandbox, username: str) -> Project:
-    gl = gitlab.Gitlab(sandbox.url, private_token=sandbox.token_for(username))
-    return gl.projects.get(sandbox.project_path)
+from tests.e2e import as_user
 
 
 def test_a_label_command_runs_and_its_line_is_stripped(project: Project) -> None:

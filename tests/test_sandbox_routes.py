@@ -1,4 +1,5 @@
-"""The sandbox's HTTP surface: auth, error bodies, users, projects, pagination."""
+"""The sandbox's HTTP surface (`routes`, `calls`, `pagination`): auth, error bodies, users,
+projects, pagination."""
 
 from __future__ import annotations
 

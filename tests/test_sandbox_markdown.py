@@ -1,4 +1,4 @@
-"""task_completion_status as GitLab computes it, seen through the API."""
+"""`markdown`: task_completion_status as GitLab computes it, seen through the API."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Throttling, injected faults, latency and persistence across restarts."""
+"""`faults` and the sandbox around the app: throttling, injected faults, latency,
+and persistence across restarts."""
 
 from __future__ import annotations
 
