@@ -139,8 +139,9 @@ def register(
         current = state(ctx)
         bot = current.bot()
         today = current.date()
-        snapshot, index = report.collect_with_index(bot, today)
-        board = index.get(WORKFLOW, KEY)
+        listing = bot.listing()
+        snapshot = report.figures(bot.env(today), bot.team, listing, bot.api.settings.project)
+        board = listing.index().get(WORKFLOW, KEY)
         message = notify.digest(snapshot, dashboard_url=board.issue.web_url if board else None)
         if dry_run:
             out.print(message["text"], markup=False, highlight=False)
