@@ -14,11 +14,30 @@ from automation.report.model import (
     PhaseState,
     Row,
     Snapshot,
+    Totals,
 )
 
 # -- Markdown ----------------------------------------------------------------------
 
 ActionLines = Callable[[Sequence[Row]], list[str]]
+
+
+def totals_words(totals: Totals) -> str:
+    """One workflow's figures in words (the Slack digest's line)."""
+    return (
+        f"{totals.open} open, {totals.overdue} overdue, {totals.due_soon} due within a week, "
+        f"{totals.closed} closed"
+    )
+
+
+def more_words(count: int, where: str = "") -> str:
+    """The line under a list cut short: the report's tables, the Slack digest."""
+    return f"…and {count} more" + (f", {where}" if where else "")
+
+
+def overdue_rows(snapshot: Snapshot) -> list[Row]:
+    """The open issues past due, most overdue first (the order of the tables)."""
+    return [r for r in snapshot.rows if r.overdue]
 
 
 def cell(value: object) -> str:
@@ -145,7 +164,7 @@ def _capped(rows: Sequence[Row], max_rows: int | None) -> tuple[Sequence[Row], l
     if max_rows is None or len(rows) <= max_rows:
         return rows, []
     left = len(rows) - max_rows
-    return rows[:max_rows], ["", f"…and {left} more, in the report (`salesbot report`)."]
+    return rows[:max_rows], ["", more_words(left, "in the report (`salesbot report`)") + "."]
 
 
 def _workflow_blocks(
@@ -200,7 +219,7 @@ def attention_markdown(found: Attention) -> list[str]:
             f"| {cell(failure.answer)} |"
         )
     if found.left_out:
-        lines += ["", f"…and {found.left_out} more, in the run's job log."]
+        lines += ["", more_words(found.left_out, "in the run's job log") + "."]
     return lines
 
 
