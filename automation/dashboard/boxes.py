@@ -17,30 +17,14 @@ from automation.report import Row, Snapshot, render_markdown
 WORKFLOW = "dashboard"
 KEY = "main"
 MARKER = Marker(WORKFLOW, KEY)
-# Someone may tick a box between our read and our write: re-read this often,
-# then leave the rest to the next run.
-WRITE_ATTEMPTS = 3
+# Someone may tick a box between our read and our write: `actions.EditIssue`
+# makes the applier read the dashboard again right before writing it.
 
 Kind = Literal["extend", "waive", "reassign"]
 _ACTION_KEY = re.compile(r"^dashboard\.(extend|waive|reassign)\.(\d+)$")
-# GitLab's system note for a ticked box (SystemNotes::IssuablesService#change_task_status).
-_TICK_NOTE = re.compile(
-    r"^marked the checklist item \*\*(?P<text>.*)\*\* as (?P<state>completed|incomplete)\s*$",
-    re.DOTALL,
-)
-_TASK_KEY = re.compile(r"<!--\s*task:([A-Za-z0-9._-]+)\s*-->")
-_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-# CommonMark: a backslash before any ASCII punctuation character escapes it.
-_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
-# The box's hidden comments at the end of a tick note's text, with or without
-# their delimiters (GitLab.com keeps only a comment's inner text).
-_HIDDEN_AT_END = re.compile(
-    r"\s*(?:<!--\s*)?(?P<name>task|offered):(?P<value>[A-Za-z0-9._:-]+)(?:\s*-->)?\s*$"
-)
 _BOX_OFFERED = re.compile(
     r"<!-- offered:(?P<offered>[0-9.-]+) --> <!-- task:(?P<key>dashboard\.\w+\.\d+) -->"
 )
-_DONE = re.compile(r"<!-- salesbot:dashboard-action (?P<fields>[^>]*?) -->")
 _NOTICE = re.compile(
     r"<!-- salesbot:unattributed key=(?P<key>dashboard\.\w+\.\d+) "
     r"date=(?P<date>\d{4}-\d{2}-\d{2}) done=(?P<done>yes|no) -->"

@@ -7,6 +7,7 @@ finishes what is missing."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -25,7 +26,6 @@ from automation.actions import (
 from automation.api import Note
 from automation.applier import same_text
 from automation.dashboard.boxes import (
-    _DONE,
     MARKER,
     WORKFLOW,
     DashboardSettings,
@@ -42,6 +42,9 @@ from automation.index import Tracked
 from automation.report import Row, Snapshot
 from automation.workflows import sweep
 from automation.workflows.common import Environment
+
+# the bot's note that carried out a dashboard action (its id and change)
+_DONE = re.compile(r"<!-- salesbot:dashboard-action (?P<fields>[^>]*?) -->")
 
 
 @dataclass(frozen=True)

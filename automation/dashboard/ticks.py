@@ -3,23 +3,30 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from automation.api import Note
 from automation.checklist import parse
-from automation.dashboard.boxes import (
-    _ACTION_KEY,
-    _COMMENT,
-    _ESCAPED,
-    _HIDDEN_AT_END,
-    _TASK_KEY,
-    _TICK_NOTE,
-    Kind,
-    offers,
-)
+from automation.dashboard.boxes import _ACTION_KEY, Kind, offers
 
 # -- reading the ticks ---------------------------------------------------------------
+
+# GitLab's system note for a ticked box (SystemNotes::IssuablesService#change_task_status).
+_TICK_NOTE = re.compile(
+    r"^marked the checklist item \*\*(?P<text>.*)\*\* as (?P<state>completed|incomplete)\s*$",
+    re.DOTALL,
+)
+_TASK_KEY = re.compile(r"<!--\s*task:([A-Za-z0-9._-]+)\s*-->")
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+# CommonMark: a backslash before any ASCII punctuation character escapes it.
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+# The box's hidden comments at the end of a tick note's text, with or without
+# their delimiters (GitLab.com keeps only a comment's inner text).
+_HIDDEN_AT_END = re.compile(
+    r"\s*(?:<!--\s*)?(?P<name>task|offered):(?P<value>[A-Za-z0-9._:-]+)(?:\s*-->)?\s*$"
+)
 
 
 @dataclass(frozen=True)
