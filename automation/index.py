@@ -10,8 +10,9 @@ as duplicates for the planner to close.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from automation.api import Issue
 from automation.marker import Marker, find, is_legacy
@@ -106,37 +107,55 @@ _CLOSED_KEPT = frozenset({"give-back", "dashboard"})
 class Listing:
     """One listing of every bot issue, closed ones included, oldest first: what
     `salesbot run` reads once and hands to the syncs, the sweep, the report
-    and the dashboard. Closed issues whose checklist no step reads are kept
-    without their description."""
+    and the dashboard.
+
+    The issues are kept with only their marker line; the descriptions a step
+    reads are kept zlib-compressed and handed out one issue at a time, so
+    10,000 issues cost about what their listing streamed did (a description
+    is mostly ASCII checklist text with an emoji: 4 bytes a character as a
+    Python string, a few hundred bytes compressed)."""
 
     tracked: tuple[Tracked, ...]
+    texts: Mapping[int, bytes] = field(default_factory=dict)  # iid: compressed description
 
     @classmethod
     def of(cls, issues: Iterable[Issue], bot_username: str) -> Listing:
         found = []
+        texts: dict[int, bytes] = {}
         for issue in issues:
             item = track(issue, bot_username)
             if item is None:
                 continue
-            if not issue.is_open and item.marker.workflow not in _CLOSED_KEPT:
-                item = Tracked(item.marker, replace(issue, description=""))
-            found.append(item)
-        return cls(tuple(sorted(found, key=age)))
+            if issue.is_open or item.marker.workflow in _CLOSED_KEPT:
+                texts[issue.iid] = zlib.compress(issue.description.encode(), 1)
+            slim = replace(issue, description=item.marker.render())
+            found.append(Tracked(item.marker, slim))
+        return cls(tuple(sorted(found, key=age)), texts)
+
+    def _full(self, item: Tracked) -> Tracked:
+        text = self.texts.get(item.issue.iid)
+        if text is None:
+            return item
+        issue = replace(item.issue, description=zlib.decompress(text).decode())
+        return Tracked(item.marker, issue)
 
     def index(self) -> Index:
-        return Index(self.tracked)
+        """The index the planners use: markers, labels, states (descriptions
+        only for the dashboard, whose ticks and sections are read)."""
+        return Index(self._full(t) if t.marker.workflow == "dashboard" else t for t in self.tracked)
 
     def open_issues(self) -> Iterator[Issue]:
-        """The open issues, oldest first, as `state=opened` lists them."""
-        return (t.issue for t in self.tracked if t.issue.is_open)
+        """The open issues with their descriptions, oldest first, as `state=opened` lists them."""
+        return (self._full(t).issue for t in self.tracked if t.issue.is_open)
 
     def first_of_each_key(self) -> Iterator[Tracked]:
-        """The issue of each key (the oldest); a duplicate's figures are not the workflow's."""
+        """The issue of each key (the oldest) with its description; a
+        duplicate's figures are not the workflow's."""
         seen: set[tuple[str, str]] = set()
         for item in self.tracked:
             if item.key not in seen:
                 seen.add(item.key)
-                yield item
+                yield self._full(item)
 
     def with_issues(self, fresh: Mapping[int, Issue], bot_username: str) -> Listing:
         """This listing with these issues as GitLab now has them (by iid),
@@ -144,5 +163,6 @@ class Listing:
         if not fresh:
             return self
         kept = [t for t in self.tracked if t.issue.iid not in fresh]
-        new = Listing.of(fresh.values(), bot_username).tracked
-        return Listing(tuple(sorted([*kept, *new], key=age)))
+        texts = {iid: text for iid, text in self.texts.items() if iid not in fresh}
+        new = Listing.of(fresh.values(), bot_username)
+        return Listing(tuple(sorted([*kept, *new.tracked], key=age)), {**texts, **new.texts})

@@ -1,9 +1,9 @@
 """The figures about the bot's work, and the report files made of them.
 
-`figures(env, team, listing, project)` turns one listing of every bot issue
-(`Bot.listing()`: one request per 100 issues, closed ones included; `salesbot
-run` shares it with the syncs, the sweep and the dashboard) into a `Snapshot`: per open issue its
-owner, manager, phase, progress, due date and status, worked out with
+`figures(env, team, listing, project)` turns one listing of every bot
+issue (`Bot.listing()`: one request per 100 issues, closed ones included;
+`salesbot run` shares it with the syncs, the sweep and the dashboard) into a
+`Snapshot`: per open issue its owner, manager, phase, progress, due date and status, worked out with
 `automation.workflows.sweep.assess` so the figures agree with the sweep's
 labels and nudges; the onboarding cohort's phases; and the Give Back projects
 (finished ones too, for the adoption figures). The dashboard issue
@@ -12,13 +12,13 @@ labels and nudges; the onboarding cohort's phases; and the Give Back projects
 `salesbot report --format md|html|json [--out FILE]`:
 
 - **md**: the dashboard's content without its action checkboxes.
-
-All three start with the "Needs attention" section when the last `salesbot
-run` had failed actions (`automation.attention`).
 - **html**: one self-contained page (inline CSS, no scripts, nothing fetched
   from the network) with progress bars and a per-workflow summary.
 - **json**: for other tools. The shape is stable within a `version`; a
   change that could break a reader bumps it, new keys may appear within one.
+
+All three start with the "Needs attention" section when the last `salesbot
+run` had failed actions (`automation.attention`).
 
 Modules: `model` (the records), `figures` (the pure computation), `markdown`
 (the report, the dashboard body and the cells the Slack digest shares),
