@@ -137,15 +137,59 @@ class LinkIssues:
         return f"link to {self.other}"
 
 
-Action = CreateIssue | UpdateIssue | Comment | LinkIssues
+@dataclass(frozen=True)
+class SetAssignees:
+    """Assign an issue to these people (usernames; the applier resolves ids)."""
+
+    target: IssueRef
+    assignees: tuple[str, ...]
+    reason: str = ""
+    kind: Literal["assign"] = "assign"
+
+    def summary(self) -> str:
+        who = ", ".join(f"@{a}" for a in self.assignees) or "nobody"
+        return f"assign to {who}" + (f" ({self.reason})" if self.reason else "")
+
+
+@dataclass(frozen=True)
+class EditIssue:
+    """Rewrite the title and description of an issue the bot owns (the
+    dashboard). `seen` is the description the plan was made from: the applier
+    reads the issue again right before writing and, when a person changed it
+    meanwhile, keeps their ticks (boxes by `<!-- task:KEY -->`, except the
+    `release`d keys the plan unticks on purpose), so a tick made between the
+    read and the write survives."""
+
+    target: IssueRef
+    title: str
+    description: str
+    seen: str
+    release: tuple[str, ...] = ()
+    reason: str = ""
+    kind: Literal["edit"] = "edit"
+
+    def summary(self) -> str:
+        lines = len(self.description.splitlines())
+        text = f"rewrite as '{self.title}' ({lines} lines)"
+        if self.release:
+            text += "; untick " + ", ".join(self.release)
+        return text + (f" ({self.reason})" if self.reason else "")
+
+
+Action = CreateIssue | UpdateIssue | Comment | LinkIssues | SetAssignees | EditIssue
 
 
 @dataclass(frozen=True)
 class Step:
-    """One action and the workflow it serves (for per-workflow summaries)."""
+    """One action and the workflow it serves (for per-workflow summaries).
+
+    Steps sharing a `chain` (all on one issue) are one action's ordered
+    parts: they run in plan order and stop at the first failure, so an
+    action's later write never lands without its earlier one."""
 
     workflow: str
     action: Action
+    chain: str | None = None
 
 
 @dataclass(frozen=True)

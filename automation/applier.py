@@ -7,6 +7,7 @@ run in order; an action whose issue could not be created is skipped.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import Counter
@@ -19,12 +20,15 @@ from automation.actions import (
     Action,
     Comment,
     CreateIssue,
+    EditIssue,
     IssueRef,
     Plan,
+    SetAssignees,
     Step,
     UpdateIssue,
 )
 from automation.api import GitLabApi, Issue, User, wait_seconds
+from automation.checklist import parse
 from automation.errors import GitLabError, InputError, SalesbotError
 from automation.marker import Marker
 
@@ -114,8 +118,15 @@ class Applier:
                 groups.setdefault(step.action.target, []).append(i)
 
         def run_group(indexes: list[int]) -> None:
+            broken: set[str] = set()  # chains with a failed step: the rest is not tried
             for i in indexes:
-                outcome = self._run(steps[i])
+                chain = steps[i].chain
+                if chain is not None and chain in broken:
+                    outcome = Outcome(steps[i], error=SKIPPED_IN_CHAIN)
+                else:
+                    outcome = self._run(steps[i])
+                if chain is not None and not outcome.ok:
+                    broken.add(chain)
                 outcomes[i] = outcome
                 if on_outcome is not None:
                     with self._lock:
@@ -155,6 +166,11 @@ class Applier:
         iid = self._iid(action.target)
         if isinstance(action, UpdateIssue):
             return self.api.update_issue(iid, _update_fields(action))
+        if isinstance(action, SetAssignees):
+            ids = [self._user(u).id for u in action.assignees]
+            return self.api.update_issue(iid, {"assignee_ids": ids})
+        if isinstance(action, EditIssue):
+            return self._edit(iid, action)
         if isinstance(action, Comment):
             # GitLab's /label applies only labels that exist (unlike add_labels)
             self._ensure_labels(action.add_labels)
@@ -162,6 +178,17 @@ class Applier:
             return None
         self.api.link_issues(iid, self._iid(action.other))
         return None
+
+    def _edit(self, iid: int, action: EditIssue) -> Issue:
+        """Re-read right before writing: a person's tick made since the plan's
+        read is kept (and nothing is written when the result is what GitLab has)."""
+        fresh = self.api.get_issue(iid)
+        body = action.description
+        if not same_text(fresh.description, action.seen):
+            body = keep_ticks(body, fresh.description, frozenset(action.release))
+        if same_text(body, fresh.description) and fresh.title == action.title:
+            return fresh
+        return self.api.update_issue(iid, {"description": body, "title": action.title})
 
     def _create_fields(self, action: CreateIssue) -> dict[str, Any]:
         fields: dict[str, Any] = {
@@ -209,6 +236,36 @@ class Applier:
 
     def _iid(self, ref: IssueRef) -> int:
         return ref.iid if ref.iid is not None else self._created_issue(ref).iid
+
+
+SKIPPED_IN_CHAIN = "not attempted: an earlier write of the same action failed"
+_BOX_LINE = re.compile(
+    r"^(?P<head>\s*[-*+] \[)[ xX](?P<tail>\] .*<!--\s*task:(?P<key>[A-Za-z0-9._-]+)\s*-->.*)$"
+)
+
+
+def same_text(a: str, b: str) -> bool:
+    """Equal once line endings and trailing blanks are normalised (GitLab keeps
+    what it is sent, but a person's edit in the browser may send CRLF)."""
+
+    def norm(text: str) -> str:
+        return "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").split("\n")).strip()
+
+    return norm(a) == norm(b)
+
+
+def keep_ticks(body: str, fresh: str, release: frozenset[str]) -> str:
+    """`body` with each keyed box ticked as it is in `fresh` (what a person
+    left), except the `release`d keys, which stay unticked."""
+    ticked = {item.key for item in parse(fresh).items if item.key and item.checked}
+    lines = []
+    for line in body.split("\n"):
+        match = _BOX_LINE.match(line)
+        if match is not None:
+            mark = "x" if match["key"] in ticked and match["key"] not in release else " "
+            line = f"{match['head']}{mark}{match['tail']}"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _update_fields(action: UpdateIssue) -> dict[str, Any]:

@@ -14,12 +14,12 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
-from automation.actions import Plan, Step
+from automation.actions import LinkIssues, Plan, Step
 from automation.api import GitLabApi, Issue
 from automation.applier import Applier, Outcome, Report
 from automation.config import Config, Team, unknown_usernames
-from automation.errors import InputError
-from automation.index import Duplicate, Index, Tracked, build, track
+from automation.errors import InputError, SalesbotError
+from automation.index import Duplicate, Index, Listing, Tracked, age, build, track
 from automation.marker import find
 from automation.workflows import consults, handover, onboarding, status, sweep
 from automation.workflows.common import Environment
@@ -94,6 +94,31 @@ class Bot:
         if not checklists:
             issues = (replace(i, description=_marker_only(i)) for i in issues)
         return build(issues, self.api.me().username)
+
+    def listing(self) -> Listing:
+        """Every bot issue, closed ones too, in one streamed listing (one
+        request per 100 issues) that a whole run shares."""
+        return Listing.of(self.issues(state="all"), self.api.me().username)
+
+    def after_writes(self, listing: Listing, outcomes: Iterable[Outcome]) -> Listing:
+        """`listing` with the issues these writes touched as GitLab has them now:
+        an update answers with the issue; a note (its quick actions may have
+        closed or relabelled it), or a write whose answer was lost, costs one
+        read of that issue. A run with no write reads nothing more."""
+        fresh: dict[int, Issue] = {}
+        unsure: set[int] = set()
+        for outcome in outcomes:
+            action = outcome.step.action
+            if outcome.ok and outcome.issue is not None:
+                fresh[outcome.issue.iid] = outcome.issue
+            elif not isinstance(action, LinkIssues) and action.target.iid is not None:
+                unsure.add(action.target.iid)
+        for iid in sorted(unsure - set(fresh)):
+            try:
+                fresh[iid] = self.api.get_issue(iid)
+            except SalesbotError:
+                continue  # GitLab is down: the next run reads it
+        return listing.with_issues(fresh, self.api.me().username)
 
     def user_exists(self, username: str) -> bool:
         return self.api.find_user(username) is not None
@@ -170,18 +195,22 @@ class Bot:
         events = {iid: self.api.label_events(iid) for iid in to_check}
         return status.respect_removals(env.labels, found, events, self.api.me().username)
 
-    def plan_sweep(self, today: date, *, shard: Shard | None = None) -> Plan:
+    def plan_sweep(
+        self, today: date, *, shard: Shard | None = None, listing: Listing | None = None
+    ) -> Plan:
         """Reads open bot issues page by page and decides each one as it arrives,
         so a run holds the plan rather than every description. Notes or label
         events are read only for the issues whose decision needs them, a few at
-        a time while the listing goes on."""
+        a time while the listing goes on. `salesbot run` hands in the listing it
+        read once (`listing`) instead."""
         env = self.env(today)
         bot = self.api.me().username
         # per key, every issue listed (without its description) and the oldest's steps
         groups: dict[tuple[str, str], list[Tracked]] = {}
         decided: dict[tuple[str, str], list[Step] | Future[list[Step]]] = {}
         with _Background(HISTORY_WORKERS) as background:
-            for issue in self.issues(state="opened"):
+            issues = listing.open_issues() if listing else self.issues(state="opened")
+            for issue in issues:
                 item = track(issue, bot)
                 if item is None or (shard and not shard.owns(*item.key)):
                     continue
@@ -190,17 +219,17 @@ class Bot:
                 # The list is oldest first, so this is the first of its key unless
                 # GitLab broke a tie on created_at differently. The dashboard is the
                 # bot's own page, not a checklist to sweep (but a duplicate is closed).
-                oldest = not group or _age(slim) < min(map(_age, group))
+                oldest = not group or age(slim) < min(map(age, group))
                 if oldest and item.marker.workflow in SWEPT:
                     decided[item.key] = self._decide(env, item, bot, background)
                 group.append(slim)
             duplicates: list[Duplicate] = []
             for group in groups.values():
-                kept, *extra = sorted(group, key=_age)
+                kept, *extra = sorted(group, key=age)
                 duplicates.extend(Duplicate(kept, e) for e in extra)
-            duplicates.sort(key=lambda d: _age(d.extra))
+            duplicates.sort(key=lambda d: age(d.extra))
             steps = sweep.close_duplicates(duplicates, env)
-            for key in sorted(groups, key=lambda k: min(map(_age, groups[k]))):
+            for key in sorted(groups, key=lambda k: min(map(age, groups[k]))):
                 found = decided.get(key, [])
                 steps.extend(found.result() if isinstance(found, Future) else found)
         return Plan(tuple(steps))
@@ -254,8 +283,3 @@ class _Background:
 
     def __exit__(self, *exc: object) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _age(tracked: Tracked) -> tuple[str, int]:
-    """The order `automation.index.Index` keeps: the oldest issue wins a key."""
-    return (tracked.issue.created_at, tracked.issue.iid)

@@ -10,8 +10,9 @@ as duplicates for the planner to close.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 
 from automation.api import Issue
 from automation.marker import Marker, find, is_legacy
@@ -33,13 +34,19 @@ class Duplicate:
     extra: Tracked
 
 
+def age(tracked: Tracked) -> tuple[str, int]:
+    """The order of the issues of one key: the oldest issue wins a key (the one
+    rule the index, the sweep and the report share)."""
+    return (tracked.issue.created_at, tracked.issue.iid)
+
+
 class Index:
     """Bot issues by (workflow, key); the oldest issue wins a key."""
 
     def __init__(self, tracked: Iterable[Tracked]) -> None:
         self._by_key: dict[tuple[str, str], Tracked] = {}
         self.duplicates: list[Duplicate] = []
-        for item in sorted(tracked, key=lambda t: (t.issue.created_at, t.issue.iid)):
+        for item in sorted(tracked, key=age):
             kept = self._by_key.get(item.key)
             if kept is None:
                 self._by_key[item.key] = item
@@ -88,3 +95,74 @@ def track(issue: Issue, bot_username: str) -> Tracked | None:
 
 def build(issues: Iterable[Issue], bot_username: str) -> Index:
     return Index(t for issue in issues if (t := track(issue, bot_username)) is not None)
+
+
+# Descriptions a listing keeps: the open workflow issues (their checklists are
+# swept and reported), every Give Back project (its adoption boxes are
+# reported, closed too) and the dashboard (its ticks and "Needs attention").
+_CLOSED_KEPT = frozenset({"give-back", "dashboard"})
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One listing of every bot issue, closed ones included, oldest first: what
+    `salesbot run` reads once and hands to the syncs, the sweep, the report
+    and the dashboard.
+
+    The issues are kept with only their marker line; the descriptions a step
+    reads are kept zlib-compressed and handed out one issue at a time, so
+    10,000 issues cost about what their listing streamed did (a description
+    is mostly ASCII checklist text with an emoji: 4 bytes a character as a
+    Python string, a few hundred bytes compressed)."""
+
+    tracked: tuple[Tracked, ...]
+    texts: Mapping[int, bytes] = field(default_factory=dict)  # iid: compressed description
+
+    @classmethod
+    def of(cls, issues: Iterable[Issue], bot_username: str) -> Listing:
+        found = []
+        texts: dict[int, bytes] = {}
+        for issue in issues:
+            item = track(issue, bot_username)
+            if item is None:
+                continue
+            if issue.is_open or item.marker.workflow in _CLOSED_KEPT:
+                texts[issue.iid] = zlib.compress(issue.description.encode(), 1)
+            slim = replace(issue, description=item.marker.render())
+            found.append(Tracked(item.marker, slim))
+        return cls(tuple(sorted(found, key=age)), texts)
+
+    def _full(self, item: Tracked) -> Tracked:
+        text = self.texts.get(item.issue.iid)
+        if text is None:
+            return item
+        issue = replace(item.issue, description=zlib.decompress(text).decode())
+        return Tracked(item.marker, issue)
+
+    def index(self) -> Index:
+        """The index the planners use: markers, labels, states (descriptions
+        only for the dashboard, whose ticks and sections are read)."""
+        return Index(self._full(t) if t.marker.workflow == "dashboard" else t for t in self.tracked)
+
+    def open_issues(self) -> Iterator[Issue]:
+        """The open issues with their descriptions, oldest first, as `state=opened` lists them."""
+        return (self._full(t).issue for t in self.tracked if t.issue.is_open)
+
+    def first_of_each_key(self) -> Iterator[Tracked]:
+        """The issue of each key (the oldest) with its description; a
+        duplicate's figures are not the workflow's."""
+        seen: set[tuple[str, str]] = set()
+        for item in self.tracked:
+            if item.key not in seen:
+                seen.add(item.key)
+                yield self._full(item)
+
+    def with_issues(self, fresh: Mapping[int, Issue], bot_username: str) -> Listing:
+        """This listing with these issues as GitLab now has them (by iid),
+        added when new: what a run wrote, without listing everything again."""
+        if not fresh:
+            return self
+        kept = [t for t in self.tracked if t.issue.iid not in fresh]
+        texts = {iid: text for iid, text in self.texts.items() if iid not in fresh}
+        new = Listing.of(fresh.values(), bot_username)
+        return Listing(tuple(sorted([*kept, *new.tracked], key=age)), {**texts, **new.texts})

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from automation.report import STATUS_TEXT, TITLES, Row, Snapshot
+from automation.report.markdown import more_words, overdue_rows, totals_words
 
 WEBHOOK_VARIABLE = "SALESBOT_SLACK_WEBHOOK"
 DEFAULT_TIMEOUT = 10.0
@@ -57,14 +58,11 @@ def digest(
     """The Slack message: per-workflow figures, then the overdue issues."""
     figures = []
     for totals in snapshot.totals():
-        figures.append(
-            f"*{_slack(TITLES[totals.workflow])}*: {totals.open} open, {totals.overdue} overdue, "
-            f"{totals.due_soon} due within a week, {totals.closed} closed"
-        )
-    overdue = [r for r in snapshot.rows if r.status == "overdue"]
+        figures.append(f"*{_slack(TITLES[totals.workflow])}*: {totals_words(totals)}")
+    overdue = overdue_rows(snapshot)
     lines = [_overdue_line(r) for r in overdue[:OVERDUE_LIMIT]]
     if len(overdue) > OVERDUE_LIMIT:
-        lines.append(f"…and {len(overdue) - OVERDUE_LIMIT} more")
+        lines.append(more_words(len(overdue) - OVERDUE_LIMIT))
     heading = f"{title}: {snapshot.project}, {snapshot.today}"
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": heading[:150]}},

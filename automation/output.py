@@ -14,7 +14,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from automation.actions import CreateIssue, Plan
+from automation.actions import Action, CreateIssue, EditIssue, Plan, SetAssignees
 from automation.applier import Outcome, Report, verb
 
 SUMMARY_WORDS = ("opened", "updated", "nudged", "closed", "failed")
@@ -49,9 +49,19 @@ def plan_json(plan: Plan) -> dict[str, Any]:
             )
         else:
             item["issue"] = str(action.target)
+            item.update(_change(action))
         item["summary"] = action.summary()
         steps.append(item)
     return {"actions": steps, "notes": list(plan.notes)}
+
+
+def _change(action: Action) -> dict[str, Any]:
+    """What a write changes, in full (a dry run shows the real change)."""
+    if isinstance(action, EditIssue):
+        return {"title": action.title, "description": action.description}
+    if isinstance(action, SetAssignees):
+        return {"assignees": list(action.assignees)}
+    return {}  # the summary says it all
 
 
 def print_plan(console: Console, plan: Plan, *, as_json: bool, title: str = "Plan") -> None:

@@ -38,7 +38,10 @@ def run(bot: Bot, today: date, *, config_path: Path, dry_run: bool = False) -> R
     result = RunResult()
     export_path = opportunities_file(bot, config_path)
     export = consults.read_csv(export_path) if export_path else None
-    index = bot.index(checklists=False)
+    # the bot's issues are listed once for every step; what a step writes is
+    # read back (one issue at a time) before the next step plans
+    listing = bot.listing()
+    index = listing.index()
     plans = [bot.plan_onboarding(today, index)]
     if export is not None:
         plans.append(bot.plan_consults(export, today, index))
@@ -49,12 +52,17 @@ def run(bot: Bot, today: date, *, config_path: Path, dry_run: bool = False) -> R
         result.plan = result.plan + plan
         if not dry_run:
             result.report.extend(bot.apply(plan))
-    sweep = bot.plan_sweep(today)
+    listing = bot.after_writes(listing, result.report.outcomes)
+    sweep = bot.plan_sweep(today, listing=listing)
     result.plan = result.plan + sweep
     if not dry_run:
-        result.report.extend(bot.apply(sweep))
+        written = bot.apply(sweep)
+        result.report.extend(written)
+        listing = bot.after_writes(listing, written.outcomes)
     # last, so the dashboard shows what this run did, and what failed
-    dashboard = refresh_dashboard(bot, today, dry_run=dry_run, outcomes=result.report.outcomes)
+    dashboard = refresh_dashboard(
+        bot, today, dry_run=dry_run, outcomes=result.report.outcomes, listing=listing
+    )
     if dashboard is not None:
         result.report.extend(dashboard)
     return result

@@ -318,6 +318,58 @@ def test_a_box_ticked_while_the_bot_works_is_kept_for_the_next_run(world: World)
     assert any("@bob asked" in n for n in bot_notes(world, world.erin.iid))
 
 
+def test_a_dry_run_shows_the_real_change_and_writes_nothing(
+    world: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dashboard.refresh(world.bot, TODAY)
+    extend = dashboard.action_key("extend", world.acme.iid)
+    reassign = dashboard.action_key("reassign", world.globex.iid)
+    tick(world, "alice", extend)
+    tick(world, "grace", reassign)
+    before = world.sandbox.requests.writes()
+    plan = dashboard.refresh(world.bot, TODAY, dry_run=True).plan
+    assert world.sandbox.requests.writes() == before
+    kinds = [(s.action.kind, s.action.target.iid) for s in plan]
+    new_due = (world.issue(world.acme.iid).due_date or TODAY) + timedelta(days=EXTEND)
+    assert kinds == [
+        ("comment", world.acme.iid),  # the note carrying the action id, first
+        ("update", world.acme.iid),
+        ("comment", world.globex.iid),
+        ("assign", world.globex.iid),
+        ("edit", world.board().iid),
+    ]
+    due = next(s.action for s in plan if s.action.kind == "update")
+    assert getattr(due, "due_date", None) == max(new_due, TODAY + timedelta(days=EXTEND))
+    assign = next(s.action for s in plan if s.action.kind == "assign")
+    assert getattr(assign, "assignees", None) == ("grace",)
+    edit = plan.steps[-1].action
+    body = getattr(edit, "description", "")
+    assert box(body, extend) == " " and box(body, reassign) == " "  # the new content itself
+    # the CLI's JSON dry run carries the same content
+    for name, value in world.env().items():
+        monkeypatch.setenv(name, value)
+    args = ["--config", str(world.config_path), "--today", TODAY.isoformat()]
+    capsys.readouterr()
+    assert main([*args, "dashboard", "--dry-run", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["actions"][-1]["description"] == body
+    assert world.sandbox.requests.writes() == before
+
+
+def test_an_actions_steps_stop_at_its_first_failure(world: World) -> None:
+    """The note carries the action id; its effect is never written without it."""
+    dashboard.refresh(world.bot, TODAY)
+    key = dashboard.action_key("reassign", world.globex.iid)
+    tick(world, "grace", key)
+    prepared = dashboard.prepare(world.bot, TODAY)
+    world.sandbox.options.fault_rate = 1.0
+    result = dashboard.carry_out(world.bot, prepared)
+    world.sandbox.options.fault_rate = 0.0
+    errors = [o.error or "" for o in result.report.failures]
+    assert len(errors) == 2 and "earlier write of the same action" in errors[1]
+    assert world.issue(world.globex.iid).assignees == ("dave",) and key not in result.done
+
+
 # -- who ticked: GitLab's checklist notes in every form -------------------------------------
 
 # Keys as the dashboard writes them; item text anything a person could type on one line.

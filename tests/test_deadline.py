@@ -25,3 +25,17 @@ def test_a_deadline_that_is_not_a_number_is_an_input_error(
     monkeypatch.setenv("SALESBOT_DEADLINE", "soon")
     result = world.cli("sweep", today="2026-11-27")
     assert result.code == 1 and "SALESBOT_DEADLINE" in result.err
+
+
+@pytest.mark.parametrize("command", [("run",), ("dashboard",)])
+def test_past_the_deadline_no_dashboard_is_written(
+    world: World, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...]
+) -> None:
+    # issue 12: the dashboard writes through Bot.apply, so the deadline holds for it too
+    monkeypatch.setenv("SALESBOT_DEADLINE", "0")
+    result = world.cli(*command, today="2026-11-27")
+    assert result.code == 2 and "deadline" in result.err
+    assert world.issues() == []  # nor any other issue (labels may be created: set-up)
+    monkeypatch.delenv("SALESBOT_DEADLINE")
+    assert world.cli(*command, today="2026-11-27").code == 0
+    assert len(world.issues("dashboard")) == 1

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from automation.cli import main
-from tests.e2e import TODAY, dashboard_world
+from tests.e2e import TODAY, api_for, dashboard_world
 from tests.e2e import DashboardWorld as World
 
 CHROMIUM = shutil.which("chromium") or (
@@ -120,3 +120,24 @@ def test_html_report_renders_in_a_headless_browser(world: World, tmp_path: Path)
     assert "Account handovers" in dom and "Give Back adoption" in dom
     assert re.search(r'data-workflow="handover".*?>2</td>.*?>1</td>', dom)  # 2 open, 1 overdue
     assert f">#{world.acme.iid}</a>" in dom and "Carol Chen" in dom
+
+
+def test_the_json_report_follows_its_published_schema(
+    world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from automation.report.document import ReportDoc
+
+    capsys.readouterr()
+    assert main(["report", "schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["properties"]["version"]["const"] == 1
+    assert set(schema["required"]) >= {"version", "date", "issues", "give_back"}
+    data = json.loads(report(world, "json", tmp_path / "report.json"))
+    assert ReportDoc.model_validate(data).model_dump(mode="json") == data
+
+
+def test_html_escapes_untrusted_text(world: World, tmp_path: Path) -> None:
+    hostile = '<script>alert(1)</script> & "quoted"'
+    api_for(world.sandbox, "carol").update_issue(world.acme.iid, {"title": hostile})
+    page = report(world, "html", tmp_path / "report.html")
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; &amp;" in page

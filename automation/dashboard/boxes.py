@@ -1,0 +1,217 @@
+"""The dashboard's body: its action boxes, when each was offered, and the
+explanations of ticks GitLab did not credit."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+from automation import attention
+from automation.config import Config, DashboardConfig
+from automation.marker import Marker
+from automation.report import Row, Snapshot, render_markdown
+
+WORKFLOW = "dashboard"
+KEY = "main"
+MARKER = Marker(WORKFLOW, KEY)
+# Someone may tick a box between our read and our write: `actions.EditIssue`
+# makes the applier read the dashboard again right before writing it.
+
+Kind = Literal["extend", "waive", "reassign"]
+_ACTION_KEY = re.compile(r"^dashboard\.(extend|waive|reassign)\.(\d+)$")
+_BOX_OFFERED = re.compile(
+    r"<!-- offered:(?P<offered>[0-9.-]+) --> <!-- task:(?P<key>dashboard\.\w+\.\d+) -->"
+)
+_NOTICE = re.compile(
+    r"<!-- salesbot:unattributed key=(?P<key>dashboard\.\w+\.\d+) "
+    r"date=(?P<date>\d{4}-\d{2}-\d{2}) done=(?P<done>yes|no) -->"
+)
+# An explanation of an uncredited tick stays on the dashboard this many days.
+NOTICE_DAYS = 7
+
+
+# `dashboard:` in config/salesbot.yml, declared once in automation.config
+DashboardSettings = DashboardConfig
+
+
+def settings_for(config: Config) -> DashboardSettings:
+    return config.dashboard
+
+
+# -- rendering ------------------------------------------------------------------
+
+
+def action_key(kind: Kind, iid: int) -> str:
+    return f"dashboard.{kind}.{iid}"
+
+
+def box_text(kind: Kind, iid: int, settings: DashboardSettings) -> str:
+    """A box's visible text: no untrusted text and no dates, so a tick note's
+    text can be matched against it."""
+    if kind == "extend":
+        days = settings.extend_days
+        return f"Extend #{iid} by {'a week' if days == 7 else f'{days} days'}"
+    if kind == "waive":
+        return f"Waive the next nudge on #{iid}"
+    return f"Reassign handover #{iid} to me"
+
+
+def _box(key: str, text: str, pending: frozenset[str], offered: str) -> str:
+    mark = "x" if key in pending else " "
+    return f"- [{mark}] {text} <!-- offered:{offered} --> <!-- task:{key} -->"
+
+
+def action_lines(
+    rows: Sequence[Row],
+    *,
+    today: date,
+    settings: DashboardSettings,
+    pending: frozenset[str],
+    offered: Mapping[str, str] | None = None,
+) -> list[str]:
+    """The checkboxes under one table: extend for issues overdue or due soon,
+    waive for overdue ones, reassign for handovers, and any box still waiting
+    to be carried out. A box keeps the day it was first offered (`offered`,
+    else today), so its text stays the same while a tick waits for the next
+    run."""
+    soon = today + timedelta(days=settings.extend_days)
+    days = offered or {}
+    boxes: list[str] = []
+    for row in rows:
+        wanted: list[tuple[Kind, bool]] = [
+            ("extend", row.overdue or (row.due is not None and row.due <= soon)),
+            ("waive", row.overdue),
+            ("reassign", row.workflow == "handover"),
+        ]
+        for kind, offer in wanted:
+            key = action_key(kind, row.iid)
+            if offer or key in pending:
+                text = box_text(kind, row.iid, settings)
+                boxes.append(_box(key, text, pending, days.get(key, today.isoformat())))
+    if not boxes:
+        return []
+    return [
+        "Tick a box: the next salesbot run carries it out and notes on the issue who asked.",
+        "",
+        *boxes,
+    ]
+
+
+def render(
+    snapshot: Snapshot,
+    settings: DashboardSettings,
+    pending: Iterable[str] = (),
+    offered: Mapping[str, str] | None = None,
+    notices: Sequence[Notice] = (),
+) -> str:
+    """The dashboard's description; `pending` are action keys ticked but not yet
+    carried out, which stay ticked; `offered` the day each box was offered
+    (`offers`); `notices` the ticks GitLab did not credit."""
+    waiting = frozenset(pending)
+    body = render_markdown(
+        snapshot,
+        rollup_threshold=settings.rollup_threshold,
+        max_rows=settings.max_rows,
+        actions=lambda rows: action_lines(
+            rows, today=snapshot.today, settings=settings, pending=waiting, offered=offered
+        ),
+    )
+    intro = (
+        "salesbot keeps this issue up to date; edits other than ticking a box are "
+        "overwritten on the next change."
+    )
+    explained = notice_lines(notices, settings)
+    if explained:
+        intro = "\n\n".join([intro, *explained])
+    return f"{intro}\n\n{body.rstrip()}\n\n{_carried(snapshot)}{MARKER.render()}\n"
+
+
+def _carried(snapshot: Snapshot) -> str:
+    """The "Needs attention" section as data the report and the next run read
+    back (`automation.attention`), next to the marker; empty without one."""
+    found = snapshot.attention
+    return f"{attention.hidden(found)}\n" if found is not None else ""
+
+
+def offers(description: str) -> dict[str, str]:
+    """The day each action box of a dashboard description was offered."""
+    return {m["key"]: m["offered"] for m in _BOX_OFFERED.finditer(description)}
+
+
+def next_offer(previous: str | None, today: date) -> str:
+    """The offer of a box carried out and offered again: a new day, or the same
+    day with a sequence number, so its next tick is a new action."""
+    day = today.isoformat()
+    if previous is None or not previous.startswith(day):
+        return day
+    _, _, seq = previous.partition(day)
+    return f"{day}.{int(seq.lstrip('.') or 1) + 1}"
+
+
+# -- ticks GitLab did not credit ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A tick GitLab did not say who made, explained on the dashboard."""
+
+    key: str
+    day: date
+    done: bool  # carried out (credited to "someone") or refused (reassign)
+
+
+def notice_lines(notices: Sequence[Notice], settings: DashboardSettings) -> list[str]:
+    if not notices:
+        return []
+    lines = []
+    for notice in sorted(notices, key=lambda n: (n.day, n.key)):
+        match = _ACTION_KEY.match(notice.key)
+        if match is None:
+            continue
+        kind: Kind = match[1]  # type: ignore[assignment]
+        iid = int(match[2])
+        text = box_text(kind, iid, settings)
+        if notice.done:
+            what = (
+                f"done on {notice.day}; the note on #{iid} says someone asked for it. "
+                "Nothing more to do."
+            )
+        else:
+            what = (
+                f"not done on {notice.day}: salesbot assigns only the person who ticked the "
+                f"box and never guesses. Tick it again by clicking it, or assign #{iid} yourself."
+            )
+        trailer = (
+            f"<!-- salesbot:unattributed key={notice.key} date={notice.day.isoformat()} "
+            f"done={'yes' if notice.done else 'no'} -->"
+        )
+        lines.append(f"- {text}: {what} {trailer}")
+    header = (
+        "**Ticks GitLab did not credit.** GitLab records who ticked a box only when the "
+        "box is clicked; when the description is edited as a whole it notes just "
+        '"changed the description". Click boxes rather than editing this description.'
+    )
+    return [header, "\n".join(lines)]
+
+
+def read_notices(description: str, today: date) -> list[Notice]:
+    """The explanations a dashboard shows, less those older than NOTICE_DAYS."""
+    found: dict[str, Notice] = {}
+    for m in _NOTICE.finditer(description):
+        notice = Notice(m["key"], date.fromisoformat(m["date"]), m["done"] == "yes")
+        if notice.day >= today - timedelta(days=NOTICE_DAYS):
+            found[notice.key] = notice
+    return list(found.values())
+
+
+def merge_notices(old: Iterable[Notice], new: Iterable[Notice]) -> list[Notice]:
+    """One notice per box, the newest."""
+    merged: dict[str, Notice] = {}
+    for notice in [*old, *new]:
+        kept = merged.get(notice.key)
+        if kept is None or notice.day >= kept.day:
+            merged[notice.key] = notice
+    return list(merged.values())

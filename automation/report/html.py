@@ -1,0 +1,66 @@
+"""The HTML report: one self-contained page rendered by an autoescaped Jinja
+template shipped in the package (`templates/report.html.j2`, with its inline
+CSS `templates/report.css`). No HTML is assembled in Python."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from importlib import resources
+
+import jinja2
+from markupsafe import Markup
+
+from automation.report.markdown import adoption_line, run_words
+from automation.report.model import STATUS_TEXT, Row, Snapshot
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    # the templates ship in the package: read them with importlib.resources
+    folder = resources.files("automation.report") / "templates"
+    sources = {
+        name: folder.joinpath(name).read_text(encoding="utf-8")
+        for name in ("report.html.j2", "report.css")
+    }
+    env = jinja2.Environment(
+        loader=jinja2.DictLoader(sources),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    env.globals.update(
+        percent=_percent,
+        yes=lambda flag: "yes" if flag else "no",
+        status_text=_status_text,
+        adoption_line=adoption_line,
+        adopted_share=_adopted_share,
+    )
+    return env
+
+
+def _percent(fraction: float) -> int:
+    return int(min(max(fraction, 0.0), 1.0) * 100)
+
+
+def _status_text(row: Row) -> str:
+    return STATUS_TEXT[row.status] if row.is_open else "complete (closed)"
+
+
+def _adopted_share(rows: Sequence[Row]) -> float:
+    return sum(1 for r in rows if r.adopted) / len(rows) if rows else 0.0
+
+
+def render_html(snapshot: Snapshot, *, title: str = "salesbot report") -> str:
+    """One self-contained page: inline CSS, no scripts, no external resources."""
+    env = _environment()
+    css = env.loader.get_source(env, "report.css")[0] if env.loader else ""
+    words = run_words(snapshot.attention).replace("`", "") if snapshot.attention else ""
+    page = env.get_template("report.html.j2").render(
+        snapshot=snapshot,
+        totals=snapshot.totals(),
+        title=title,
+        css=Markup(css),  # our own file, shipped in the package: not user text
+        attention_words=words,
+    )
+    return page.rstrip("\n") + "\n"
