@@ -330,7 +330,7 @@ def test_a_dry_run_shows_the_real_change_and_writes_nothing(
     plan = dashboard.refresh(world.bot, TODAY, dry_run=True).plan
     assert world.sandbox.requests.writes() == before
     kinds = [(s.action.kind, s.action.target.iid) for s in plan]
-    new_due = (world.issue(world.acme.iid).due_date or TODAY) + timedelta(days=EXTEND)
+    new_due = (world.bot.api.get_issue(world.acme.iid).due_date or TODAY) + timedelta(days=EXTEND)
     assert kinds == [
         ("comment", world.acme.iid),  # the note carrying the action id, first
         ("update", world.acme.iid),
@@ -348,7 +348,7 @@ def test_a_dry_run_shows_the_real_change_and_writes_nothing(
     # the CLI's JSON dry run carries the same content
     for name, value in world.env().items():
         monkeypatch.setenv(name, value)
-    args = ["--config", str(world.config_path), "--today", TODAY.isoformat()]
+    args = ["--config", str(world.config), "--today", TODAY.isoformat()]
     capsys.readouterr()
     assert main([*args, "dashboard", "--dry-run", "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)
@@ -367,7 +367,7 @@ def test_an_actions_steps_stop_at_its_first_failure(world: World) -> None:
     world.sandbox.options.fault_rate = 0.0
     errors = [o.error or "" for o in result.report.failures]
     assert len(errors) == 2 and "earlier write of the same action" in errors[1]
-    assert world.issue(world.globex.iid).assignees == ("dave",) and key not in result.done
+    assert world.bot.api.get_issue(world.globex.iid).assignees == ("dave",) and key not in result.done
 
 
 # -- who ticked: GitLab's checklist notes in every form -------------------------------------
