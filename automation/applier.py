@@ -13,7 +13,6 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
 
 from automation.actions import (
     Action,
@@ -24,9 +23,11 @@ from automation.actions import (
     Step,
     UpdateIssue,
 )
-from automation.api import GitLabApi, Issue, User, wait_seconds
+from automation.api import GitLabApi
+from automation.connection import wait_seconds
 from automation.errors import GitLabError, InputError, SalesbotError
 from automation.marker import Marker
+from automation.records import Issue, IssueChange, NewIssue, User
 
 # Writes in flight at once. Each costs GitLab's round trip (30 ms and more), so
 # 1,000 label changes take about 4 s at 8 and 8 s at 4; the throttle's
@@ -147,14 +148,18 @@ class Applier:
 
     def _do(self, action: Action) -> Issue | None:
         if isinstance(action, CreateIssue):
-            issue = self.api.create_issue(
-                self._create_fields(action), marker=action.marker.render()
-            )
+            issue = self.api.open_issue(self._new_issue(action), marker=action.marker.render())
             self._created[action.marker] = issue
             return issue
         iid = self._iid(action.target)
         if isinstance(action, UpdateIssue):
-            return self.api.update_issue(iid, _update_fields(action))
+            change = IssueChange(
+                add_labels=action.add_labels,
+                remove_labels=action.remove_labels,
+                due_date=action.due_date,
+                state_event=action.state_event,
+            )
+            return self.api.edit_issue(iid, change)
         if isinstance(action, Comment):
             # GitLab's /label applies only labels that exist (unlike add_labels)
             self._ensure_labels(action.add_labels)
@@ -163,18 +168,15 @@ class Applier:
         self.api.link_issues(iid, self._iid(action.other))
         return None
 
-    def _create_fields(self, action: CreateIssue) -> dict[str, Any]:
-        fields: dict[str, Any] = {
-            "title": action.title,
-            "description": action.description,
-            "labels": ",".join(action.labels),
-            "confidential": action.confidential,
-        }
-        if action.assignees:
-            fields["assignee_ids"] = [self._user(u).id for u in action.assignees]
-        if action.due_date:
-            fields["due_date"] = action.due_date.isoformat()
-        return fields
+    def _new_issue(self, action: CreateIssue) -> NewIssue:
+        return NewIssue(
+            title=action.title,
+            description=action.description,
+            labels=action.labels,
+            assignee_ids=tuple(self._user(u).id for u in action.assignees),
+            due_date=action.due_date,
+            confidential=action.confidential,
+        )
 
     def _ensure_labels(self, names: tuple[str, ...]) -> None:
         if not names:
@@ -209,16 +211,3 @@ class Applier:
 
     def _iid(self, ref: IssueRef) -> int:
         return ref.iid if ref.iid is not None else self._created_issue(ref).iid
-
-
-def _update_fields(action: UpdateIssue) -> dict[str, Any]:
-    fields: dict[str, Any] = {}
-    if action.add_labels:
-        fields["add_labels"] = ",".join(action.add_labels)
-    if action.remove_labels:
-        fields["remove_labels"] = ",".join(action.remove_labels)
-    if action.due_date:
-        fields["due_date"] = action.due_date.isoformat()
-    if action.state_event:
-        fields["state_event"] = action.state_event
-    return fields

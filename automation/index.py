@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from automation.api import Issue
 from automation.marker import Marker, find, is_legacy
+from automation.records import Issue
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from automation.api import Issue
 from automation.config import Config, Team, load
 from automation.index import Index, build
 from automation.marker import Marker
+from automation.records import Issue
 from automation.workflows.common import Environment
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from automation import attention
 from automation.actions import Comment, CreateIssue, IssueRef, Step, UpdateIssue
-from automation.api import answer_text, html_summary, looks_like_html
 from automation.applier import Outcome
+from automation.connection import answer_text, html_summary, looks_like_html
 from automation.marker import Marker
 from automation.output import failure_line
 

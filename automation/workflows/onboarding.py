@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from automation.actions import Comment, IssueRef, LinkIssues, Plan, Step
-from automation.api import LabelEvent
 from automation.config import Member, Team
 from automation.index import Index, Tracked
 from automation.labels import status_change
+from automation.records import LabelEvent
 from automation.templates import load_info
 from automation.workflows.common import Environment, assignees, days_after, new_issue
 

@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from automation.actions import Action, Comment, IssueRef, Step, UpdateIssue
-from automation.api import LabelEvent, Note
 from automation.checklist import Checklist, TaskItem, parse
 from automation.config import Team
 from automation.index import Duplicate, Tracked
 from automation.labels import Progress, scope_of, siblings, status_blocked, status_change
 from automation.neutralise import neutralise
+from automation.records import LabelEvent, Note
 from automation.workflows import onboarding
 from automation.workflows.common import Environment
 
