@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
+from automation import registry
 from automation.actions import Plan, Step
 from automation.api import GitLabApi
 from automation.applier import Applier, Outcome, Report
@@ -27,7 +28,6 @@ from automation.workflows.common import Environment
 
 # Issues whose notes or label events are read at once while the sweep plans
 HISTORY_WORKERS = 4
-SWEPT = frozenset({"handover", "onboarding", "give-back", "opportunity"})
 
 
 @dataclass(frozen=True)
@@ -192,7 +192,7 @@ class Bot:
                 # GitLab broke a tie on created_at differently. The dashboard is the
                 # bot's own page, not a checklist to sweep (but a duplicate is closed).
                 oldest = not group or _age(slim) < min(map(_age, group))
-                if oldest and item.marker.workflow in SWEPT:
+                if oldest and item.marker.workflow in registry.SWEPT:
                     decided[item.key] = self._decide(env, item, bot, background)
                 group.append(slim)
             duplicates: list[Duplicate] = []

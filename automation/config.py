@@ -37,6 +37,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 
 from automation import yamlsource
 from automation.errors import ConfigError, InputError
+from automation.registry import TemplateKind
 
 SUPPORTED_VERSIONS = (1,)
 USERNAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"
@@ -138,7 +139,7 @@ Weekday = Annotated[
     Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"],
     BeforeValidator(_lower),
 ]
-TemplateName = Literal["handover", "onboarding", "give-back", "consult", "ldr"]
+TemplateName = TemplateKind
 Assignee = Literal["incoming", "outgoing", "hire", "owner", "manager"]
 
 

@@ -50,7 +50,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from automation import attention
+from automation import attention, hidden
 from automation.actions import Action, Comment, CreateIssue, IssueRef, Plan, Step, UpdateIssue
 from automation.api import GitLabApi, Issue, Note, User
 from automation.applier import Applier, Outcome, Report
@@ -78,23 +78,16 @@ _TICK_NOTE = re.compile(
     r"^marked the checklist item \*\*(?P<text>.*)\*\* as (?P<state>completed|incomplete)\s*$",
     re.DOTALL,
 )
-_TASK_KEY = re.compile(r"<!--\s*task:([A-Za-z0-9._-]+)\s*-->")
-_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_TASK_KEY = hidden.TASK_KEY_RE
+_COMMENT = hidden.COMMENT_RE
 # CommonMark: a backslash before any ASCII punctuation character escapes it.
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 # The box's hidden comments at the end of a tick note's text, with or without
 # their delimiters (GitLab.com keeps only a comment's inner text).
-_HIDDEN_AT_END = re.compile(
-    r"\s*(?:<!--\s*)?(?P<name>task|offered):(?P<value>[A-Za-z0-9._:-]+)(?:\s*-->)?\s*$"
-)
-_BOX_OFFERED = re.compile(
-    r"<!-- offered:(?P<offered>[0-9.-]+) --> <!-- task:(?P<key>dashboard\.\w+\.\d+) -->"
-)
-_DONE = re.compile(r"<!-- salesbot:dashboard-action (?P<fields>[^>]*?) -->")
-_NOTICE = re.compile(
-    r"<!-- salesbot:unattributed key=(?P<key>dashboard\.\w+\.\d+) "
-    r"date=(?P<date>\d{4}-\d{2}-\d{2}) done=(?P<done>yes|no) -->"
-)
+_HIDDEN_AT_END = hidden.HIDDEN_AT_END_RE
+_BOX_OFFERED = hidden.OFFERED_BOX_RE
+_DONE = hidden.DASHBOARD_ACTION_RE
+_NOTICE = hidden.UNATTRIBUTED_RE
 # An explanation of an uncredited tick stays on the dashboard this many days.
 NOTICE_DAYS = 7
 
@@ -127,7 +120,7 @@ def box_text(kind: Kind, iid: int, settings: DashboardSettings) -> str:
 
 def _box(key: str, text: str, pending: frozenset[str], offered: str) -> str:
     mark = "x" if key in pending else " "
-    return f"- [{mark}] {text} <!-- offered:{offered} --> <!-- task:{key} -->"
+    return f"- [{mark}] {text} {hidden.offered_box(offered, key)}"
 
 
 def action_lines(
@@ -250,10 +243,7 @@ def notice_lines(notices: Sequence[Notice], settings: DashboardSettings) -> list
                 f"not done on {notice.day}: salesbot assigns only the person who ticked the "
                 f"box and never guesses. Tick it again by clicking it, or assign #{iid} yourself."
             )
-        trailer = (
-            f"<!-- salesbot:unattributed key={notice.key} date={notice.day.isoformat()} "
-            f"done={'yes' if notice.done else 'no'} -->"
-        )
+        trailer = hidden.unattributed(notice.key, notice.day, notice.done)
         lines.append(f"- {text}: {what} {trailer}")
     header = (
         "**Ticks GitLab did not credit.** GitLab records who ticked a box only when the "
@@ -448,11 +438,8 @@ def action_id(dashboard_iid: int, request: Request) -> str:
 
 
 def _trailer(dashboard_iid: int, request: Request, **change: str) -> str:
-    fields = " ".join(f"{name}={value}" for name, value in change.items())
-    tail = f" {fields}" if fields else ""
-    return (
-        f"<!-- salesbot:dashboard-action id={action_id(dashboard_iid, request)} "
-        f"kind={request.kind}{tail} -->"
+    return hidden.dashboard_action(
+        id=action_id(dashboard_iid, request), kind=request.kind, **change
     )
 
 
@@ -464,8 +451,7 @@ def done_record(
     for note in notes:
         if note.author != bot:
             continue
-        for match in _DONE.finditer(note.body):
-            fields = dict(part.split("=", 1) for part in match["fields"].split() if "=" in part)
+        for fields in hidden.dashboard_actions(note.body):
             if fields.get("id") == wanted:
                 return fields
             # written before action ids: the tick's note id
@@ -479,7 +465,7 @@ def _last_nudge(notes: Sequence[Note], bot: str) -> date | None:
     dates = [
         date.fromisoformat(m[1])
         for n in notes
-        if n.author == bot and (m := sweep.NUDGE_RE.search(n.body))
+        if n.author == bot and (m := hidden.NUDGE_RE.search(n.body))
     ]
     return max(dates, default=None)
 
@@ -540,8 +526,7 @@ def _job(
         body = (
             f"The reminder due on {skipped} is waived: {asked}. The next one comes no "
             f"earlier than {skipped + timedelta(days=cadence)}.\n\n"
-            f"<!-- salesbot:nudge date={skipped.isoformat()} -->\n"
-            f"<!-- salesbot:waived by={request.by or 'unknown'} -->\n"
+            f"{hidden.nudge(skipped)}\n{hidden.waived(request.by or 'unknown')}\n"
             f"{_trailer(board, request)}"
         )
         return Job(request, row.workflow, (Comment(ref, body, reason="dashboard: waive"),))

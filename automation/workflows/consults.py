@@ -44,6 +44,7 @@ from decimal import Decimal, InvalidOperation
 from functools import partial
 from pathlib import Path
 
+from automation import registry
 from automation.actions import Action, Comment, IssueRef, Plan
 from automation.config import Segment, Team
 from automation.csvfile import read_text, rows, unknown_columns_warning
@@ -54,7 +55,7 @@ from automation.marker import key_part, legacy_key, normal, slug
 from automation.neutralise import neutralise
 from automation.workflows.common import Environment, assignees, days_after, new_issue
 
-WORKFLOW = "opportunity"
+WORKFLOW = registry.OPPORTUNITY.name
 COLUMNS = ("id", "name", "account", "owner", "segment", "iacv", "amount", "close_date", "stage")
 ALIASES = {
     "opportunity id": "id",
@@ -240,13 +241,13 @@ def _owns_legacy_key(opp: Opportunity, rows_sharing_it: int, _: Tracked) -> bool
 
 
 def _kind_labels(env: Environment, kind: str) -> tuple[str, ...]:
-    workflows = env.config.workflows
-    return tuple((workflows.consult if kind == "consult" else workflows.ldr).labels)
+    return tuple(registry.kind(kind).settings(env.config).labels)
 
 
 def current_kind(env: Environment, tracked: Tracked) -> str:
-    consult = set(_kind_labels(env, "consult"))
-    return "consult" if consult & set(tracked.issue.labels) else "ldr"
+    found = registry.kind_of(env.config, WORKFLOW, tracked.issue.labels)
+    assert found is not None
+    return found.template
 
 
 def _plan_one(
@@ -376,7 +377,7 @@ def _wind_down(
 
 def _create(env: Environment, team: Team, opp: Opportunity, kind: str) -> Action:
     config = env.config
-    settings = config.workflows.consult if kind == "consult" else config.workflows.ldr
+    settings = registry.kind(kind).settings(config)
     thresholds = config.thresholds[opp.segment]
     owner = team.member(opp.owner)
     manager = owner.manager if owner else None

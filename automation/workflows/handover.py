@@ -19,6 +19,7 @@ from datetime import date
 from functools import partial
 from pathlib import Path
 
+from automation import registry
 from automation.actions import CreateIssue, Plan
 from automation.config import Team, WorkflowConfig
 from automation.csvfile import read_text, rows, unknown_columns_warning
@@ -27,7 +28,7 @@ from automation.index import Index, Tracked
 from automation.marker import key_part, legacy_key
 from automation.workflows.common import Environment, assignees, days_after, new_issue
 
-WORKFLOW = "handover"
+WORKFLOW = registry.HANDOVER.name
 CSV_COLUMNS = ("account", "account_id", "from", "to", "effective_date", "reason", "opportunities")
 REQUIRED_COLUMNS = ("account", "from", "to")
 _USERNAME = re.compile(r"^@?[A-Za-z0-9_][A-Za-z0-9_.-]*$")

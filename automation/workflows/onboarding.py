@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from automation import registry
 from automation.actions import Comment, IssueRef, LinkIssues, Plan, Step
 from automation.config import Member, Team
 from automation.index import Index, Tracked
@@ -25,8 +26,8 @@ from automation.records import LabelEvent
 from automation.templates import load_info
 from automation.workflows.common import Environment, assignees, days_after, new_issue
 
-ONBOARDING = "onboarding"
-GIVE_BACK = "give-back"
+ONBOARDING = registry.ONBOARDING.name
+GIVE_BACK = registry.GIVE_BACK.name
 PLAN_DAYS = 90
 
 
