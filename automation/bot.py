@@ -23,6 +23,7 @@ from automation.errors import InputError
 from automation.index import Duplicate, Index, Tracked, build, track
 from automation.marker import find
 from automation.records import Issue
+from automation.templates import Templates
 from automation.workflows import consults, handover, onboarding, status, sweep
 from automation.workflows.common import Environment
 
@@ -76,9 +77,11 @@ class Bot:
         self.config = config
         self.team = team
         self.templates_dir = templates_dir
+        # read once; planners then render from memory
+        self.templates = Templates.load(templates_dir)
 
     def env(self, today: date) -> Environment:
-        return Environment(self.config, today, self.templates_dir)
+        return Environment(self.config, today, self.templates)
 
     # -- reading GitLab ------------------------------------------------------
 

@@ -14,18 +14,9 @@ import pytest
 from automation import checklist
 from automation.errors import TemplateError
 from automation.neutralise import WORD_JOINER
-from automation.templates import (
-    DEFAULT_TEMPLATES_DIR,
-    EXPORT_NAMES,
-    KINDS,
-    default,
-    export,
-    iso_date,
-    load_info,
-    money,
-    render,
-    render_export,
-)
+from automation.template_export import EXPORT_NAMES, export, render_export
+from automation.template_filters import default, iso_date, money
+from automation.templates import DEFAULT_TEMPLATES_DIR, KINDS, load_info, render
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPORTED = ROOT / ".gitlab" / "issue_templates"

@@ -23,7 +23,6 @@ from automation.config import Member, Team
 from automation.index import Index, Tracked
 from automation.labels import status_change
 from automation.records import LabelEvent
-from automation.templates import load_info
 from automation.workflows.common import Environment, assignees, days_after, new_issue
 
 ONBOARDING = registry.ONBOARDING.name
@@ -52,7 +51,7 @@ class Phase:
 
 def phases(env: Environment, start: date) -> list[Phase]:
     """The plan's phases in order, from the onboarding template's front matter."""
-    info = load_info(env.config.workflows.onboarding.template, env.templates_dir)
+    info = env.templates.info(env.config.workflows.onboarding.template)
     found = [Phase(t, d, days_after(start, d)) for t, d in info.sections_due.items()]
     return sorted(found, key=lambda p: p.days)
 
