@@ -18,11 +18,12 @@ from automation import registry
 from automation.actions import Plan, Step
 from automation.api import GitLabApi
 from automation.applier import Applier, Outcome, Report
-from automation.config import Config, Team, unknown_usernames
+from automation.config import Config
 from automation.errors import InputError
 from automation.index import Duplicate, Index, Tracked, build, track
 from automation.marker import find
 from automation.records import Issue
+from automation.team import Team, unknown_usernames
 from automation.templates import Templates
 from automation.workflows import consults, handover, onboarding, status, sweep
 from automation.workflows.common import Environment

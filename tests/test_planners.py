@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from automation.actions import Comment, CreateIssue, LinkIssues, UpdateIssue
-from automation.config import Segment
+from automation.fields import Segment
 from automation.marker import Marker
 from automation.workflows import consults, onboarding, sweep
 from automation.workflows.consults import Opportunity

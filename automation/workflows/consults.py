@@ -46,13 +46,14 @@ from pathlib import Path
 
 from automation import registry
 from automation.actions import Action, Comment, IssueRef, Plan
-from automation.config import Segment, Team
 from automation.csvfile import read_text, rows, unknown_columns_warning
 from automation.errors import InputError
+from automation.fields import Segment
 from automation.index import Index, Tracked
 from automation.labels import status_change
 from automation.marker import key_part, legacy_key, normal, slug
 from automation.neutralise import neutralise
+from automation.team import Team
 from automation.workflows.common import Environment, assignees, days_after, new_issue
 
 WORKFLOW = registry.OPPORTUNITY.name

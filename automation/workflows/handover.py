@@ -21,11 +21,12 @@ from pathlib import Path
 
 from automation import registry
 from automation.actions import CreateIssue, Plan
-from automation.config import Team, WorkflowConfig
+from automation.config import WorkflowConfig
 from automation.csvfile import read_text, rows, unknown_columns_warning
 from automation.errors import InputError
 from automation.index import Index, Tracked
 from automation.marker import key_part, legacy_key
+from automation.team import Team
 from automation.workflows.common import Environment, assignees, days_after, new_issue
 
 WORKFLOW = registry.HANDOVER.name

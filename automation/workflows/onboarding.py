@@ -19,10 +19,10 @@ from datetime import date
 
 from automation import registry
 from automation.actions import Comment, IssueRef, LinkIssues, Plan, Step
-from automation.config import Member, Team
 from automation.index import Index, Tracked
 from automation.labels import status_change
 from automation.records import LabelEvent
+from automation.team import Member, Team
 from automation.workflows.common import Environment, assignees, days_after, new_issue
 
 ONBOARDING = registry.ONBOARDING.name

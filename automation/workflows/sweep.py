@@ -23,11 +23,11 @@ from datetime import date
 from automation import hidden, registry
 from automation.actions import Action, Comment, IssueRef, Step, UpdateIssue
 from automation.checklist import Checklist, TaskItem, parse
-from automation.config import Team
 from automation.index import Duplicate, Tracked
 from automation.labels import Progress, scope_of, siblings, status_blocked, status_change
 from automation.neutralise import neutralise
 from automation.records import LabelEvent, Note
+from automation.team import Team
 from automation.workflows import onboarding
 from automation.workflows.common import Environment
 
