@@ -103,6 +103,22 @@ WholeNumber = Annotated[int, Field(strict=True, ge=0)]
 Flag = Annotated[bool, Field(strict=True)]
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 Username = Annotated[str, Field(pattern=USERNAME_PATTERN)]
+USERNAME_RE = re.compile(USERNAME_PATTERN)
+
+
+def _username_or_mention(value: object) -> object:
+    """`alice` or `@alice` (as people write them in a spreadsheet) -> `alice`."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    name = text.removeprefix("@")
+    if not USERNAME_RE.match(name):
+        raise PydanticCustomError("username", "'{value}' is not a GitLab username", {"value": text})
+    return name
+
+
+# A username in a CSV row or on the command line: the same rule, `@` allowed.
+UsernameOrMention = Annotated[str, BeforeValidator(_username_or_mention)]
 Color = Annotated[str, Field(pattern=COLOR_PATTERN)]
 LabelName = Annotated[str, Field(pattern=LABEL_PATTERN)]
 Weekday = Annotated[
