@@ -2,12 +2,12 @@
 
 GitLab renders `<!-- ... -->` as nothing, so these carry the bot's state in
 issues and notes without people seeing it. Each kind has its pattern, the
-function that writes it and the one that reads it back here; nothing else
-spells a `<!-- salesbot:` string.
+function that writes it and the one that reads it back here (the marker's
+are in `automation.marker`, with the key encoding, and re-exported here);
+no other module spells one.
 
 - `<!-- salesbot:marker workflow=W key=K version=N -->`, a bot issue's last
-  line: its workflow and business key (`automation.marker`, which also
-  encodes keys; re-exported here);
+  line: its workflow and business key;
 - `<!-- task:KEY -->` on a checklist item: its stable key;
 - `<!-- offered:GEN -->` before a dashboard box's task key: which offer of the
   box a tick answers;
