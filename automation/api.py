@@ -1,7 +1,8 @@
 """The one adapter between salesbot and GitLab: the only module that imports `gitlab`.
 
-Everything else works with the small frozen records defined here (`Issue`,
-`Note`, `User`, `LabelEvent`), so services are tested against the sandbox
+Everything else works with the small frozen records of `automation.records`
+(`Issue`, `Note`, `User`, `LabelEvent`, `NewIssue`, `IssueChange`), built and
+translated to GitLab's REST fields only here, so services are tested against the sandbox
 through this adapter and never see python-gitlab objects. Every python-gitlab
 error becomes one of our own (`automation.errors`) with a one-line message
 that names the host and what to check, and never the token.
@@ -9,28 +10,33 @@ that names the host and what to check, and never the token.
 
 from __future__ import annotations
 
-import html
-import os
-import re
-import threading
 import time
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import gitlab
 import gitlab.exceptions
 import requests
 
-from automation.errors import AuthError, GitLabError, InputError, NotFoundError, NotGitLabError
+from automation.connection import (
+    RequestStats,
+    Settings,
+    answer_text,
+    html_summary,
+    http_error,
+    looks_like_html,
+)
+from automation.errors import AuthError, GitLabError, InputError, NotGitLabError
+from automation.records import Issue, IssueChange, LabelEvent, NewIssue, Note, User
+
+# dashboard.py, demo.py and tests still import these from here
+__all__ = ["GitLabApi", "Issue", "LabelEvent", "Note", "Settings", "User"]
 
 T = TypeVar("T")
 
-DEFAULT_URL = "https://gitlab.com"
 # python-gitlab retries 429 and 5xx up to 10 times by default, backing off
 # 0.1 * 2^n s: about 100 s per request against a GitLab that is down. A
 # scheduled job should fail in seconds, not block its runner for hours.
@@ -40,214 +46,59 @@ PAGE_SIZE = 100  # GitLab's maximum per_page
 # Pages of one listing requested at once (see `GitLabApi.iter_issues`).
 LIST_WINDOW = 4
 MAX_DESCRIPTION = 1_048_576  # GitLab's limit on issue descriptions (reference §4)
-# GitLab's answer is quoted in error messages up to this length.
-MAX_ANSWER = 300
-_HTML_START = re.compile(rb"^\s*(<!doctype html|<html|<head|<body|<title|<h1|<center)", re.I)
-_HTML_TITLE = re.compile(r"<(title|h1)[^>]*>(.*?)</\1\s*>", re.I | re.S)
-_TAG = re.compile(r"<[^>]*>")
 
 
-def looks_like_html(body: bytes | str, content_type: str = "") -> bool:
-    """An HTML page rather than GitLab's JSON: by Content-Type, or by how the
-    body starts (some proxies send their error pages as text/plain)."""
-    if "html" in content_type.lower():
-        return True
-    head = body[:512].encode("utf-8", "replace") if isinstance(body, str) else body[:512]
-    return _HTML_START.match(head) is not None
+def _user(data: Mapping[str, Any]) -> User:
+    return User(id=int(data["id"]), username=str(data["username"]), name=str(data["name"]))
 
 
-def html_summary(body: bytes | str) -> str:
-    """An HTML page in a few words: its <title> (or first <h1>), e.g. `an HTML
-    page titled '502 Bad Gateway'`, never the page itself."""
-    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-    found = _HTML_TITLE.search(text)
-    title = " ".join(html.unescape(_TAG.sub(" ", found[2])).split()) if found else ""
-    return f"an HTML page titled '{title[:80]}'" if title else "an HTML page"
-
-
-def answer_text(message: object) -> str:
-    """GitLab's error message as one short line; an HTML body is summarised."""
-    if isinstance(message, bytes | str) and looks_like_html(message):
-        return html_summary(message)
-    text = message.decode("utf-8", "replace") if isinstance(message, bytes) else str(message)
-    text = " ".join(text.split())
-    return text if len(text) <= MAX_ANSWER else f"{text[: MAX_ANSWER - 1]}…"
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Where GitLab is and who we are there. The token is never shown in repr."""
-
-    url: str
-    project: str
-    token: str = field(repr=False)
-
-    @property
-    def host(self) -> str:
-        return urlsplit(self.url).netloc or self.url
-
-    @classmethod
-    def from_env(
-        cls,
-        env: Mapping[str, str] | None = None,
-        *,
-        project: str | None = None,
-        default_project: str | None = None,
-    ) -> Settings:
-        """Read GITLAB_URL (default CI_SERVER_URL, then gitlab.com), GITLAB_TOKEN and the
-        project (argument, SALESBOT_PROJECT, CI_PROJECT_PATH, then the config's)."""
-        env = os.environ if env is None else env
-        url = env.get("GITLAB_URL") or env.get("CI_SERVER_URL") or DEFAULT_URL
-        token = env.get("GITLAB_TOKEN", "").strip()
-        if not token:
-            raise InputError(
-                "GITLAB_TOKEN is not set: create a token with the 'api' scope "
-                "and export it as GITLAB_TOKEN"
-            )
-        chosen = (
-            project or env.get("SALESBOT_PROJECT") or env.get("CI_PROJECT_PATH") or default_project
-        )
-        if not chosen:
-            raise InputError(
-                "no GitLab project: pass --project, set SALESBOT_PROJECT, "
-                "or set gitlab.project in the config"
-            )
-        return cls(url=url.rstrip("/"), project=chosen, token=token)
-
-
-@dataclass(frozen=True)
-class User:
-    id: int
-    username: str
-    name: str
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> User:
-        return cls(id=int(data["id"]), username=str(data["username"]), name=str(data["name"]))
-
-
-@dataclass(frozen=True)
-class Issue:
-    """What salesbot needs of an issue, straight from a list or get response."""
-
-    iid: int
-    project_id: int
-    title: str
-    description: str
-    state: str
-    labels: tuple[str, ...]
-    assignees: tuple[str, ...]
-    author: str
-    due_date: date | None
-    web_url: str
-    reference: str
-    created_at: str
-    updated_at: str
-    confidential: bool
-    task_count: int
-    task_completed: int
-    # non-system notes, as the list response counts them; None when not sent
-    user_notes_count: int | None = None
-
-    @property
-    def is_open(self) -> bool:
-        return self.state == "opened"
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Issue:
-        tasks = data.get("task_completion_status") or {}
-        due = data.get("due_date")
-        refs = data.get("references") or {}
-        return cls(
-            iid=int(data["iid"]),
-            project_id=int(data["project_id"]),
-            title=str(data.get("title") or ""),
-            description=str(data.get("description") or ""),
-            state=str(data.get("state") or "opened"),
-            labels=tuple(sorted(data.get("labels") or ())),
-            assignees=tuple(a["username"] for a in data.get("assignees") or ()),
-            author=str((data.get("author") or {}).get("username", "")),
-            due_date=date.fromisoformat(due) if due else None,
-            web_url=str(data.get("web_url") or ""),
-            reference=str(refs.get("full") or f"#{data['iid']}"),
-            created_at=str(data.get("created_at") or ""),
-            updated_at=str(data.get("updated_at") or ""),
-            confidential=bool(data.get("confidential")),
-            task_count=int(tasks.get("count", 0)),
-            task_completed=int(tasks.get("completed_count", 0)),
-            user_notes_count=_count(data.get("user_notes_count")),
-        )
+def _issue(data: Mapping[str, Any]) -> Issue:
+    """An `Issue` from a list or get response (REST field names stay in this module)."""
+    tasks = data.get("task_completion_status") or {}
+    due = data.get("due_date")
+    refs = data.get("references") or {}
+    return Issue(
+        iid=int(data["iid"]),
+        project_id=int(data["project_id"]),
+        title=str(data.get("title") or ""),
+        description=str(data.get("description") or ""),
+        state=str(data.get("state") or "opened"),
+        labels=tuple(sorted(data.get("labels") or ())),
+        assignees=tuple(a["username"] for a in data.get("assignees") or ()),
+        author=str((data.get("author") or {}).get("username", "")),
+        due_date=date.fromisoformat(due) if due else None,
+        web_url=str(data.get("web_url") or ""),
+        reference=str(refs.get("full") or f"#{data['iid']}"),
+        created_at=str(data.get("created_at") or ""),
+        updated_at=str(data.get("updated_at") or ""),
+        confidential=bool(data.get("confidential")),
+        task_count=int(tasks.get("count", 0)),
+        task_completed=int(tasks.get("completed_count", 0)),
+        user_notes_count=_count(data.get("user_notes_count")),
+    )
 
 
 def _count(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-@dataclass(frozen=True)
-class Note:
-    id: int
-    body: str
-    author: str
-    system: bool
-    created_at: str
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Note:
-        return cls(
-            id=int(data["id"]),
-            body=str(data.get("body") or ""),
-            author=str((data.get("author") or {}).get("username", "")),
-            system=bool(data.get("system")),
-            created_at=str(data.get("created_at") or ""),
-        )
+def _note(data: Mapping[str, Any]) -> Note:
+    return Note(
+        id=int(data["id"]),
+        body=str(data.get("body") or ""),
+        author=str((data.get("author") or {}).get("username", "")),
+        system=bool(data.get("system")),
+        created_at=str(data.get("created_at") or ""),
+    )
 
 
-@dataclass(frozen=True)
-class LabelEvent:
-    label: str
-    action: str  # "add" | "remove"
-    user: str
-    created_at: str
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> LabelEvent:
-        return cls(
-            label=str((data.get("label") or {}).get("name", "")),
-            action=str(data.get("action") or ""),
-            user=str((data.get("user") or {}).get("username", "")),
-            created_at=str(data.get("created_at") or ""),
-        )
-
-
-class RequestStats:
-    """Counts every HTTP request python-gitlab sends (retries included), by kind,
-    and remembers GitLab's last `RateLimit-Remaining` so writers can slow down
-    before a 429 rather than after."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.by_method: Counter[str] = Counter()
-        self.statuses: Counter[int] = Counter()
-        self.rate_remaining: int | None = None
-        self.rate_reset: float | None = None
-
-    def record(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        with self._lock:
-            self.by_method[response.request.method or "GET"] += 1
-            self.statuses[response.status_code] += 1
-            remaining = response.headers.get("RateLimit-Remaining")
-            if remaining is not None and remaining.isdigit():
-                self.rate_remaining = int(remaining)
-                reset = response.headers.get("RateLimit-Reset", "")
-                self.rate_reset = float(reset) if reset.isdigit() else None
-
-    @property
-    def total(self) -> int:
-        return sum(self.by_method.values())
-
-    @property
-    def writes(self) -> int:
-        return sum(n for method, n in self.by_method.items() if method not in ("GET", "HEAD"))
+def _label_event(data: Mapping[str, Any]) -> LabelEvent:
+    return LabelEvent(
+        label=str((data.get("label") or {}).get("name", "")),
+        action=str(data.get("action") or ""),
+        user=str((data.get("user") or {}).get("username", "")),
+        created_at=str(data.get("created_at") or ""),
+    )
 
 
 class GitLabApi:
@@ -318,36 +169,8 @@ class GitLabApi:
             ) from None
 
     def _http_error(self, what: str, exc: gitlab.exceptions.GitlabError) -> GitLabError:
-        code = exc.response_code
-        raw = exc.error_message
-        message = self._scrub(answer_text(raw))
-        if code and code >= 400 and isinstance(raw, bytes | str) and looks_like_html(raw):
-            # a web server or proxy answered, not GitLab's API (which answers JSON)
-            advice = (
-                "GitLab, or a proxy in front of it, is failing: try again later "
-                "and check GITLAB_URL"
-                if code >= 500
-                else "check GITLAB_URL (it must be GitLab itself, e.g. https://gitlab.example.com)"
-            )
-            return GitLabError(
-                f"{self.settings.host} answered {code} with {message} to {what}: {advice}"
-            )
-        if code == 404 and "Project" in message:
-            return NotFoundError(
-                f"project '{self.settings.project}' was not found on {self.settings.host}, "
-                "or the token has no access to it (check --project / SALESBOT_PROJECT)"
-            )
-        if code == 404:
-            return NotFoundError(
-                f"GitLab at {self.settings.host}: not found while trying to {what}"
-            )
-        if code == 403:
-            return AuthError(
-                f"GitLab at {self.settings.host} refused to {what} (403): the token's user "
-                "needs at least Reporter access (Developer to write) and the 'api' scope"
-            )
-        status = f"{code}" if code else "an error"
-        return GitLabError(f"GitLab at {self.settings.host} answered {status} to {what}: {message}")
+        message = self._scrub(answer_text(exc.error_message))
+        return http_error(self.settings, what, exc.response_code, exc.error_message, message)
 
     def _scrub(self, text: str) -> str:
         token = self.settings.token
@@ -396,7 +219,7 @@ class GitLabApi:
                         f"{self.settings.url} did not answer /api/v4/user with GitLab's JSON: "
                         "check GITLAB_URL"
                     )
-                return User.from_json(data)
+                return _user(data)
 
             self._me = self._call("read the current user", fetch)
         return self._me
@@ -404,7 +227,7 @@ class GitLabApi:
     def find_user(self, username: str) -> User | None:
         def fetch() -> User | None:
             found = self._gl.users.list(username=username, **self._opts())
-            return User.from_json(found[0].attributes) if found else None
+            return _user(found[0].attributes) if found else None
 
         return self._call(f"look up user '{username}'", fetch)
 
@@ -443,7 +266,7 @@ class GitLabApi:
         if updated_after:
             params["updated_after"] = updated_after
         first, last = self._issue_page(params, 1)
-        yield from map(Issue.from_json, first)
+        yield from map(_issue, first)
         if len(first) < PAGE_SIZE or last == 1:
             return
         pending: deque[Future[tuple[list[dict[str, Any]], int | None]]] = deque()
@@ -457,7 +280,7 @@ class GitLabApi:
                     if not pending:
                         return
                     page, _ = pending.popleft().result()
-                    yield from map(Issue.from_json, page)
+                    yield from map(_issue, page)
                     if len(page) < PAGE_SIZE:
                         return
             finally:
@@ -488,7 +311,7 @@ class GitLabApi:
         issue = self._call(
             f"read issue #{iid}", lambda: self._project.issues.get(iid, **self._opts())
         )
-        return Issue.from_json(issue.attributes)
+        return _issue(issue.attributes)
 
     def create_issue(self, fields: Mapping[str, Any], *, marker: str | None = None) -> Issue:
         """Create an issue. With `marker` (a line the description carries), a
@@ -499,7 +322,7 @@ class GitLabApi:
 
         def post() -> Issue:
             issue = self._project.issues.create(data, **self._opts(retry_transient=False))
-            return Issue.from_json(issue.attributes)
+            return _issue(issue.attributes)
 
         def committed() -> Issue | None:
             if marker is None:
@@ -508,12 +331,45 @@ class GitLabApi:
                 order_by="created_at", sort="desc", per_page=100, get_all=False, **self._opts()
             )
             for item in newest:
-                found = Issue.from_json(item.attributes)
+                found = _issue(item.attributes)
                 if marker in found.description and found.author == self.me().username:
                     return found
             return None
 
         return self._call("create an issue", lambda: self._create_once("create", post, committed))
+
+    def open_issue(self, new: NewIssue, *, marker: str | None = None) -> Issue:
+        """Create `new` (see `create_issue` for `marker`)."""
+        fields: dict[str, Any] = {
+            "title": new.title,
+            "description": new.description,
+            "labels": ",".join(new.labels),
+            "confidential": new.confidential,
+        }
+        if new.assignee_ids:
+            fields["assignee_ids"] = list(new.assignee_ids)
+        if new.due_date:
+            fields["due_date"] = new.due_date.isoformat()
+        return self.create_issue(fields, marker=marker)
+
+    def edit_issue(self, iid: int, change: IssueChange) -> Issue:
+        """Apply `change` in one PUT."""
+        fields: dict[str, Any] = {}
+        if change.add_labels:
+            fields["add_labels"] = ",".join(change.add_labels)
+        if change.remove_labels:
+            fields["remove_labels"] = ",".join(change.remove_labels)
+        if change.due_date:
+            fields["due_date"] = change.due_date.isoformat()
+        if change.state_event:
+            fields["state_event"] = change.state_event
+        if change.assignee_ids is not None:
+            fields["assignee_ids"] = list(change.assignee_ids)
+        if change.title is not None:
+            fields["title"] = change.title
+        if change.description is not None:
+            fields["description"] = change.description
+        return self.update_issue(iid, fields)
 
     def update_issue(self, iid: int, fields: Mapping[str, Any]) -> Issue:
         """PUT only the given fields. Labels go as add_labels/remove_labels, never
@@ -525,7 +381,7 @@ class GitLabApi:
             f"update issue #{iid}",
             lambda: self._project.issues.update(iid, dict(fields), **self._opts()),
         )
-        return Issue.from_json(data)
+        return _issue(data)
 
     def _check_description(self, fields: Mapping[str, Any]) -> None:
         description = fields.get("description")
@@ -551,7 +407,7 @@ class GitLabApi:
             item = self._call(f"list notes of issue #{iid}", lambda: next(iterator, None))
             if item is None:
                 return
-            yield Note.from_json(item.attributes)
+            yield _note(item.attributes)
 
     def create_note(self, iid: int, body: str) -> None:
         """Comment once: after a transient failure, the newest notes are checked
@@ -569,7 +425,7 @@ class GitLabApi:
             )
             me = self.me().username
             for note in newest:
-                found = Note.from_json(note.attributes)
+                found = _note(note.attributes)
                 if found.author == me and found.body.strip() == text:
                     return True
             return None
@@ -609,7 +465,7 @@ class GitLabApi:
             f"read label history of issue #{iid}",
             lambda: lazy.resourcelabelevents.list(get_all=True, per_page=100, **self._opts()),
         )
-        return [LabelEvent.from_json(e.attributes) for e in events]
+        return [_label_event(e.attributes) for e in events]
 
     def label_names(self) -> list[str]:
         labels = self._call(
@@ -639,14 +495,3 @@ class GitLabApi:
                     raise
 
         self._call(f"create label '{name}'", create)
-
-
-def wait_seconds(stats: RequestStats, *, floor: int = 10) -> float:
-    """How long a writer should pause before its next request so it slows down
-    before GitLab answers 429: zero while more than `floor` requests remain in
-    the window, else the time until the window resets."""
-    if stats.rate_remaining is None or stats.rate_remaining > floor:
-        return 0.0
-    if stats.rate_reset is None:
-        return 1.0
-    return max(0.0, stats.rate_reset - time.time())

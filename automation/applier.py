@@ -14,7 +14,6 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
 
 from automation.actions import (
     Action,
@@ -27,10 +26,12 @@ from automation.actions import (
     Step,
     UpdateIssue,
 )
-from automation.api import GitLabApi, Issue, User, wait_seconds
+from automation.api import GitLabApi
 from automation.checklist import parse
+from automation.connection import wait_seconds
 from automation.errors import GitLabError, InputError, SalesbotError
 from automation.marker import Marker
+from automation.records import Issue, IssueChange, NewIssue, User
 
 # Writes in flight at once. Each costs GitLab's round trip (30 ms and more), so
 # 1,000 label changes take about 4 s at 8 and 8 s at 4; the throttle's
@@ -158,17 +159,21 @@ class Applier:
 
     def _do(self, action: Action) -> Issue | None:
         if isinstance(action, CreateIssue):
-            issue = self.api.create_issue(
-                self._create_fields(action), marker=action.marker.render()
-            )
+            issue = self.api.open_issue(self._new_issue(action), marker=action.marker.render())
             self._created[action.marker] = issue
             return issue
         iid = self._iid(action.target)
         if isinstance(action, UpdateIssue):
-            return self.api.update_issue(iid, _update_fields(action))
+            change = IssueChange(
+                add_labels=action.add_labels,
+                remove_labels=action.remove_labels,
+                due_date=action.due_date,
+                state_event=action.state_event,
+            )
+            return self.api.edit_issue(iid, change)
         if isinstance(action, SetAssignees):
-            ids = [self._user(u).id for u in action.assignees]
-            return self.api.update_issue(iid, {"assignee_ids": ids})
+            ids = tuple(self._user(u).id for u in action.assignees)
+            return self.api.edit_issue(iid, IssueChange(assignee_ids=ids))
         if isinstance(action, EditIssue):
             return self._edit(iid, action)
         if isinstance(action, Comment):
@@ -188,20 +193,17 @@ class Applier:
             body = keep_ticks(body, fresh.description, frozenset(action.release))
         if same_text(body, fresh.description) and fresh.title == action.title:
             return fresh
-        return self.api.update_issue(iid, {"description": body, "title": action.title})
+        return self.api.edit_issue(iid, IssueChange(description=body, title=action.title))
 
-    def _create_fields(self, action: CreateIssue) -> dict[str, Any]:
-        fields: dict[str, Any] = {
-            "title": action.title,
-            "description": action.description,
-            "labels": ",".join(action.labels),
-            "confidential": action.confidential,
-        }
-        if action.assignees:
-            fields["assignee_ids"] = [self._user(u).id for u in action.assignees]
-        if action.due_date:
-            fields["due_date"] = action.due_date.isoformat()
-        return fields
+    def _new_issue(self, action: CreateIssue) -> NewIssue:
+        return NewIssue(
+            title=action.title,
+            description=action.description,
+            labels=action.labels,
+            assignee_ids=tuple(self._user(u).id for u in action.assignees),
+            due_date=action.due_date,
+            confidential=action.confidential,
+        )
 
     def _ensure_labels(self, names: tuple[str, ...]) -> None:
         if not names:
@@ -266,16 +268,3 @@ def keep_ticks(body: str, fresh: str, release: frozenset[str]) -> str:
             line = f"{match['head']}{mark}{match['tail']}"
         lines.append(line)
     return "\n".join(lines)
-
-
-def _update_fields(action: UpdateIssue) -> dict[str, Any]:
-    fields: dict[str, Any] = {}
-    if action.add_labels:
-        fields["add_labels"] = ",".join(action.add_labels)
-    if action.remove_labels:
-        fields["remove_labels"] = ",".join(action.remove_labels)
-    if action.due_date:
-        fields["due_date"] = action.due_date.isoformat()
-    if action.state_event:
-        fields["state_event"] = action.state_event
-    return fields

@@ -12,8 +12,6 @@ whatever the last run left.
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -21,12 +19,13 @@ from typing import Any
 
 from automation.actions import CreateIssue
 from automation.applier import Outcome
+from automation.hidden import attention as attention_comment
+from automation.hidden import attention_payload
 
 # At most this many failures are kept: a GitLab that is down fails every
 # action, and an issue description holds at most 1 MB. The job log has them all.
 MAX_SHOWN = 50
 MAX_ANSWER = 300
-_BLOCK = re.compile(r"<!-- salesbot:attention (\{.*?\}) -->")
 
 
 @dataclass(frozen=True)
@@ -107,22 +106,17 @@ def from_outcomes(outcomes: Iterable[Outcome], day: date) -> Attention | None:
 
 
 def hidden(attention: Attention) -> str:
-    """The section as one HTML comment. `<`, `>` and `@` are JSON-escaped, so no
-    answer can close the comment early, open markup or mention anyone."""
-    text = json.dumps(attention.to_json(), ensure_ascii=False, sort_keys=True)
-    for char in "<>@":
-        text = text.replace(char, f"\\u{ord(char):04x}")
-    return f"<!-- salesbot:attention {text} -->"
+    """The section as one HTML comment (see automation.hidden)."""
+    return attention_comment(attention.to_json())
 
 
 def read(description: str) -> Attention | None:
     """The section a dashboard description carries, or None (also when a
     person mangled the hidden comment: the next run writes it afresh)."""
-    match = _BLOCK.search(description)
-    if match is None:
+    data = attention_payload(description)
+    if data is None:
         return None
     try:
-        data = json.loads(match[1])
         failures = tuple(Failure.from_json(f) for f in data["failures"])
         return Attention(date.fromisoformat(data["date"]), failures, int(data["total"]))
     except (ValueError, KeyError, TypeError, AttributeError):

@@ -14,19 +14,22 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
+from automation import registry
 from automation.actions import LinkIssues, Plan, Step
-from automation.api import GitLabApi, Issue
+from automation.api import GitLabApi
 from automation.applier import Applier, Outcome, Report
-from automation.config import Config, Team, unknown_usernames
+from automation.config import Config
 from automation.errors import InputError, SalesbotError
 from automation.index import Duplicate, Index, Listing, Tracked, age, build, track
 from automation.marker import find
+from automation.records import Issue
+from automation.team import Team, unknown_usernames
+from automation.templates import Templates
 from automation.workflows import consults, handover, onboarding, status, sweep
 from automation.workflows.common import Environment
 
 # Issues whose notes or label events are read at once while the sweep plans
 HISTORY_WORKERS = 4
-SWEPT = frozenset({"handover", "onboarding", "give-back", "opportunity"})
 
 
 @dataclass(frozen=True)
@@ -75,9 +78,11 @@ class Bot:
         self.config = config
         self.team = team
         self.templates_dir = templates_dir
+        # read once; planners then render from memory
+        self.templates = Templates.load(templates_dir)
 
     def env(self, today: date) -> Environment:
-        return Environment(self.config, today, self.templates_dir)
+        return Environment(self.config, today, self.templates)
 
     # -- reading GitLab ------------------------------------------------------
 
@@ -220,7 +225,7 @@ class Bot:
                 # GitLab broke a tie on created_at differently. The dashboard is the
                 # bot's own page, not a checklist to sweep (but a duplicate is closed).
                 oldest = not group or age(slim) < min(map(age, group))
-                if oldest and item.marker.workflow in SWEPT:
+                if oldest and item.marker.workflow in registry.SWEPT:
                     decided[item.key] = self._decide(env, item, bot, background)
                 group.append(slim)
             duplicates: list[Duplicate] = []

@@ -65,11 +65,12 @@ from typing import Final
 import comrak
 
 from automation.checklist_render import progress_bar, render_text, to_json
+from automation.hidden import TASK_KEY_RE
 
 REQUIRED_MARK: Final = "\U0001f534"
 _REQUIRED_PREFIXES: Final = (REQUIRED_MARK, ":red_circle:")
 
-_KEY = re.compile(r"<!--\s*task:([A-Za-z0-9._-]+)\s*-->")
+_KEY = TASK_KEY_RE
 _ATX = re.compile(r"(#{1,6})(?:[ \t]+|$)")
 # A box GitLab counts: one ASCII whitespace character, x, X or ~ inside, then
 # ASCII whitespace and text on the same line (CommonMark's whitespace is ASCII).

@@ -6,6 +6,9 @@ and what was expected, e.g.
 
     config/team.yml:14: members[3].start_date: not a date (YYYY-MM-DD)
 
+The settings models are here; the roster's are in `automation.team`, and the
+shared field types and error wording in `automation.fields`.
+
 The JSON Schemas shipped next to the files (`*.schema.json`) are generated
 from these models (`python -m automation.config` rewrites them) so editors
 complete and check the files.
@@ -14,41 +17,66 @@ complete and check the files.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeGuard, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Annotated, Any, Literal, TypeVar
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
-    PrivateAttr,
     ValidationError,
     model_validator,
 )
-from pydantic_core import ErrorDetails, PydanticCustomError
 
 from automation import yamlsource
 from automation.errors import ConfigError, InputError
+from automation.fields import (
+    SUPPORTED_VERSIONS,
+    Color,
+    Department,
+    Flag,
+    LabelName,
+    Loc,
+    Model,
+    Problem,
+    Segment,
+    Text,
+    Version,
+    Weekday,
+    WholeNumber,
+    dotted,
+    id_as_text,
+    is_int,
+    known_timezone,
+    message,
+    raise_cross,
+)
+from automation.registry import TemplateKind
+from automation.team import Member, Team, team_problems, unknown_usernames
 
-SUPPORTED_VERSIONS = (1,)
-USERNAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"
-COLOR_PATTERN = r"^#[0-9A-Fa-f]{6}$"
-# GitLab takes labels as a comma-separated list, and the bot names them in
-# `/label ~"..."` quick actions: a comma or a double quote cannot survive both.
-LABEL_PATTERN = r'^[^\s,"](?:[^,"]*[^\s,"])?$'
-DATE_MESSAGE = "not a date (YYYY-MM-DD)"
+# Member, Team, Segment, Department and unknown_usernames are imported from
+# here by modules written before the roster moved to automation.team.
+__all__ = [
+    "Config",
+    "ConfigValidationError",
+    "Department",
+    "Member",
+    "Segment",
+    "Team",
+    "WorkflowConfig",
+    "load",
+    "load_config",
+    "load_team",
+    "unknown_usernames",
+]
+
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
-
-Loc = tuple[str | int, ...]
-Problem = tuple[Loc, str]
+TemplateName = TemplateKind
+Assignee = Literal["incoming", "outgoing", "hire", "owner", "manager"]
 SchemaKind = Literal["salesbot", "team"]
 
 
@@ -60,99 +88,13 @@ class ConfigValidationError(ConfigError):
         self.problems: list[str] = list(problems)
 
 
-class Segment(StrEnum):
-    SMB = "SMB"
-    MID_MARKET = "Mid-Market"
-    ENTERPRISE = "Enterprise"
-    PUBLIC_SECTOR = "Public Sector"
-
-
-class Department(StrEnum):
-    COMMERCIAL = "Commercial"
-    ENTERPRISE = "Enterprise"
-
-
-# -- field types ---------------------------------------------------------------
-
-
-def _check_version(value: int) -> int:
-    if value not in SUPPORTED_VERSIONS:
-        raise PydanticCustomError(
-            "version",
-            "unsupported version {version}; supported versions: {supported}",
-            {"version": value, "supported": ", ".join(map(str, SUPPORTED_VERSIONS))},
-        )
-    return value
-
-
-def _iso_date(value: object) -> object:
-    """Only YYYY-MM-DD: `date.fromisoformat` would also take 20240201 or 2024-W05."""
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise PydanticCustomError("date_format", DATE_MESSAGE)
-
-
-def _known_timezone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise PydanticCustomError(
-            "timezone",
-            "unknown timezone '{zone}' (expected an IANA name like America/Los_Angeles)",
-            {"zone": value},
-        ) from None
-    return value
-
-
-def _id_as_text(value: object) -> object:
-    """A numeric project id is written as a YAML number; keep it as text."""
-    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-
-
-def _lower(value: object) -> object:
-    return value.lower() if isinstance(value, str) else value
-
-
-Version = Annotated[
-    int,
-    Field(
-        strict=True,
-        description="Format version of this file.",
-        json_schema_extra={"enum": list(SUPPORTED_VERSIONS)},
-    ),
-    AfterValidator(_check_version),
-]
-Text = Annotated[str, Field(min_length=1)]
-WholeNumber = Annotated[int, Field(strict=True, ge=0)]
-Flag = Annotated[bool, Field(strict=True)]
-IsoDate = Annotated[date, BeforeValidator(_iso_date)]
-Username = Annotated[str, Field(pattern=USERNAME_PATTERN)]
-Color = Annotated[str, Field(pattern=COLOR_PATTERN)]
-LabelName = Annotated[str, Field(pattern=LABEL_PATTERN)]
-Weekday = Annotated[
-    Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"],
-    BeforeValidator(_lower),
-]
-TemplateName = Literal["handover", "onboarding", "give-back", "consult", "ldr"]
-Assignee = Literal["incoming", "outgoing", "hire", "owner", "manager"]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
 # -- salesbot.yml --------------------------------------------------------------
 
 
-class GitLabConfig(_Model):
+class GitLabConfig(Model):
     project: Annotated[
         Text,
-        BeforeValidator(_id_as_text),
+        BeforeValidator(id_as_text),
         Field(
             description="Project path or numeric id; overridden by --project, "
             "SALESBOT_PROJECT or CI_PROJECT_PATH.",
@@ -165,7 +107,7 @@ class GitLabConfig(_Model):
     )
 
 
-class LabelsConfig(_Model):
+class LabelsConfig(Model):
     bot: LabelName = Field("salesbot", description="Marks every bot-managed issue.")
     progress: LabelName = Field("progress", description="Scope of progress::not-started etc.")
     status: LabelName = Field("status", description="Scope of status::overdue etc.")
@@ -176,7 +118,7 @@ class LabelsConfig(_Model):
     )
 
 
-class NudgesConfig(_Model):
+class NudgesConfig(Model):
     cadence_days: Annotated[WholeNumber, Field(ge=1)] = Field(
         3, description="At most one nudge per issue per this many days."
     )
@@ -188,7 +130,7 @@ class NudgesConfig(_Model):
     )
 
 
-class WorkflowConfig(_Model):
+class WorkflowConfig(Model):
     template: TemplateName = Field(description="The issue template to render.")
     title: str | None = Field(
         None, description="Title format; null uses the template's front-matter title."
@@ -206,7 +148,7 @@ class WorkflowConfig(_Model):
     )
 
 
-class WorkflowsConfig(_Model):
+class WorkflowsConfig(Model):
     handover: WorkflowConfig
     onboarding: WorkflowConfig
     give_back: WorkflowConfig
@@ -214,7 +156,7 @@ class WorkflowsConfig(_Model):
     ldr: WorkflowConfig
 
 
-class Thresholds(_Model):
+class Thresholds(Model):
     """iACV thresholds in USD (handbook: Commercial Sales, Opportunity Consults and LDR)."""
 
     consult: Annotated[WholeNumber, Field(ge=1)] = Field(description="A consult from this iACV up.")
@@ -232,7 +174,7 @@ class Thresholds(_Model):
         return None
 
 
-class ConsultsConfig(_Model):
+class ConsultsConfig(Model):
     opportunities: Text | None = Field(
         None, description="CRM export CSV read by `salesbot run` (relative to this file)."
     )
@@ -243,7 +185,7 @@ class ConsultsConfig(_Model):
     close_below_threshold: Flag = True
 
 
-class DashboardConfig(_Model):
+class DashboardConfig(Model):
     title: Text = Field("salesbot dashboard", description="Title of the dashboard issue.")
     rollup_threshold: Annotated[WholeNumber, Field(ge=1)] = Field(
         15, description="With more people than this, one section per manager."
@@ -259,12 +201,12 @@ class DashboardConfig(_Model):
     )
 
 
-class Config(_Model):
+class Config(Model):
     """config/salesbot.yml"""
 
     version: Version
     gitlab: GitLabConfig
-    timezone: Annotated[str, AfterValidator(_known_timezone)] = Field(
+    timezone: Annotated[str, AfterValidator(known_timezone)] = Field(
         description="IANA timezone of the team, e.g. America/Los_Angeles."
     )
     team_file: Text = Field("team.yml", description="The roster, relative to this file.")
@@ -286,50 +228,7 @@ class Config(_Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> Config:
-        _raise_cross(_config_problems(self.model_dump()))
-        return self
-
-
-# -- team.yml ------------------------------------------------------------------
-
-
-class Member(_Model):
-    username: Username = Field(description="GitLab username.")
-    name: Text
-    role: Text
-    segment: Segment
-    region: Text
-    manager: Username | None = Field(None, description="Username of their manager.")
-    start_date: IsoDate
-    department: Department
-    status: Literal["active", "left"] = "active"
-
-
-class Team(_Model):
-    """config/team.yml"""
-
-    version: Version
-    members: tuple[Member, ...]
-
-    # where each member's username was written (set by load_team), so roster
-    # problems found later (against GitLab) still name file and line
-    _source: str = PrivateAttr(default="team.yml")
-    _lines: dict[int, int] = PrivateAttr(default_factory=dict)
-
-    def member(self, username: str) -> Member | None:
-        return next((m for m in self.members if m.username == username), None)
-
-    def where(self, index: int) -> str:
-        """`file:line` of `members[index].username`."""
-        line = self._lines.get(index)
-        return f"{self._source}:{line}" if line else self._source
-
-    def active_members(self) -> tuple[Member, ...]:
-        return tuple(m for m in self.members if m.status == "active")
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Team:
-        _raise_cross(_team_problems(self.model_dump()))
+        raise_cross(_config_problems(self.model_dump()))
         return self
 
 
@@ -352,7 +251,7 @@ def _threshold_problems(thresholds: object) -> list[Problem]:
         if not isinstance(values, Mapping):
             continue
         consult, ldr = values.get("consult"), values.get("ldr")
-        if _is_int(consult) and _is_int(ldr) and ldr >= consult:
+        if is_int(consult) and is_int(ldr) and ldr >= consult:
             loc: Loc = ("thresholds", str(segment), "ldr")
             problems.append((loc, f"must be below consult ({consult})"))
     return problems
@@ -373,143 +272,6 @@ def _scope_problems(labels: object) -> list[Problem]:
         else:
             seen[scope] = key
     return problems
-
-
-def _team_problems(data: object) -> list[Problem]:
-    members = data.get("members") if isinstance(data, Mapping) else None
-    if not isinstance(members, Sequence) or isinstance(members, str):
-        return []
-    rows = [(i, m) for i, m in enumerate(members) if isinstance(m, Mapping)]
-    first: dict[str, int] = {}
-    problems: list[Problem] = []
-    for i, member in rows:
-        username = member.get("username")
-        if not isinstance(username, str):
-            continue
-        if username in first:
-            problems.append(
-                (
-                    ("members", i, "username"),
-                    f"duplicate username (also members[{first[username]}])",
-                )
-            )
-        else:
-            first[username] = i
-    for i, member in rows:
-        manager = member.get("manager")
-        if not isinstance(manager, str) or not manager:
-            continue
-        if manager == member.get("username"):
-            problems.append((("members", i, "manager"), "a member cannot be their own manager"))
-        elif manager not in first:
-            problems.append((("members", i, "manager"), f"'{manager}' is not a member"))
-    problems.extend(_manager_cycles(rows))
-    return problems
-
-
-def _manager_cycles(rows: Sequence[tuple[int, Mapping[Any, Any]]]) -> list[Problem]:
-    """A chain of managers that comes back to where it started (a -> b -> a):
-    escalations would go round it. Reported once, at its first member."""
-    manager_of = {
-        m["username"]: m["manager"]
-        for _, m in rows
-        if isinstance(m.get("username"), str) and isinstance(m.get("manager"), str)
-    }
-    index_of = {m["username"]: i for i, m in rows if isinstance(m.get("username"), str)}
-    reported: set[str] = set()
-    problems: list[Problem] = []
-    for _, member in rows:
-        start = member.get("username")
-        if not isinstance(start, str) or start in reported:
-            continue
-        chain = [start]
-        while (nxt := manager_of.get(chain[-1])) is not None and nxt not in chain:
-            chain.append(nxt)
-        if nxt is None or nxt != start or len(chain) < 2:
-            continue  # no cycle, a self-manager (reported above), or a cycle further up
-        reported.update(chain)
-        first = min(chain, key=lambda u: index_of[u])
-        at = chain.index(first)
-        loop = [*chain[at:], *chain[:at], first]
-        problems.append(
-            (("members", index_of[first], "manager"), f"circular managers: {' -> '.join(loop)}")
-        )
-    return problems
-
-
-def _is_int(value: object) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _raise_cross(problems: list[Problem]) -> None:
-    if problems:
-        summary = "; ".join(f"{_dotted(loc)}: {message}" for loc, message in problems)
-        raise PydanticCustomError("cross_field", "{summary}", {"summary": summary})
-
-
-# -- messages ------------------------------------------------------------------
-
-_PATTERN_MESSAGES = {
-    USERNAME_PATTERN: "not a GitLab username (letters, digits, _ . -)",
-    COLOR_PATTERN: "not a colour (#rrggbb)",
-    LABEL_PATTERN: "not a label name GitLab can take (no commas, no double quotes, "
-    "no spaces at either end)",
-}
-
-
-def _dotted(loc: Sequence[object]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
-def _choices(expected: str) -> str:
-    """pydantic says "'a', 'b' or 'c'"; people read "a, b, c"."""
-    quoted = re.findall(r"'([^']*)'", expected)
-    return ", ".join(quoted) if quoted else expected
-
-
-def _message(error: ErrorDetails) -> str:
-    kind = error["type"]
-    ctx: dict[str, Any] = dict(error.get("ctx") or {})
-    for prefix, text in _PREFIX_MESSAGES:
-        if kind.startswith(prefix):
-            return text
-    render = _MESSAGES.get(kind)
-    return render(error, ctx) if render else error["msg"]
-
-
-_PREFIX_MESSAGES = (
-    ("int_", "not a whole number"),
-    ("date_", DATE_MESSAGE),
-    ("bool_", "expected true or false"),
-)
-
-_Render = Callable[[ErrorDetails, dict[str, Any]], str]
-_MESSAGES: dict[str, _Render] = {
-    "missing": lambda e, c: "required key missing",
-    "extra_forbidden": lambda e, c: "unknown key",
-    "enum": lambda e, c: f"expected one of: {_choices(str(c.get('expected', '')))}",
-    "literal_error": lambda e, c: f"expected one of: {_choices(str(c.get('expected', '')))}",
-    "string_type": lambda e, c: (
-        "expected text"
-        + (" (put it in quotes)" if isinstance(e.get("input"), bool | int | float) else "")
-    ),
-    "string_too_short": lambda e, c: "must not be empty",
-    "string_pattern_mismatch": lambda e, c: _PATTERN_MESSAGES.get(
-        str(c.get("pattern")), f"does not match {c.get('pattern')}"
-    ),
-    "greater_than_equal": lambda e, c: f"must be at least {c.get('ge')}",
-    "list_type": lambda e, c: "expected a list",
-    "tuple_type": lambda e, c: "expected a list",
-    "dict_type": lambda e, c: "expected a mapping (key: value)",
-    "model_type": lambda e, c: "expected a mapping (key: value)",
-    "model_attributes_type": lambda e, c: "expected a mapping (key: value)",
-}
 
 
 # -- loading -------------------------------------------------------------------
@@ -546,7 +308,7 @@ def _validate(
     found = _early_problems(doc)
     if found is None:
         found = [
-            (d.line, f"{_dotted(d.path)}: duplicate key (first on line {d.first_line})")
+            (d.line, f"{dotted(d.path)}: duplicate key (first on line {d.first_line})")
             for d in doc.duplicates
         ]
         crossed = [(doc.line_for(loc), _with_path(loc, msg)) for loc, msg in cross(doc.data)]
@@ -569,7 +331,7 @@ def _early_problems(doc: yamlsource.Document) -> list[tuple[int, str]] | None:
         return [(1, "file is empty (expected a mapping starting with 'version: 1')")]
     if isinstance(doc.data, Mapping):
         version = doc.data.get("version")
-        if _is_int(version) and version not in SUPPORTED_VERSIONS:
+        if is_int(version) and version not in SUPPORTED_VERSIONS:
             supported = ", ".join(map(str, SUPPORTED_VERSIONS))
             return [
                 (
@@ -588,12 +350,12 @@ def _located(
         if skip_cross and error["type"] == "cross_field":
             continue
         loc = tuple(part for part in error["loc"] if part != "[key]")
-        out.append((doc.line_for(error["loc"]), _with_path(loc, _message(error))))
+        out.append((doc.line_for(error["loc"]), _with_path(loc, message(error))))
     return out
 
 
 def _with_path(loc: Loc, message: str) -> str:
-    return f"{_dotted(loc)}: {message}" if loc else message
+    return f"{dotted(loc)}: {message}" if loc else message
 
 
 def load_config(path: Path) -> Config:
@@ -604,21 +366,10 @@ def load_config(path: Path) -> Config:
 def load_team(path: Path) -> Team:
     """Read and validate a team.yml; ConfigValidationError lists every problem."""
     doc = _read(path)
-    team = _validate(Team, doc, path, _team_problems)
+    team = _validate(Team, doc, path, team_problems)
     team._source = str(path)
     team._lines = {i: doc.line_for(("members", i, "username")) for i in range(len(team.members))}
     return team
-
-
-def unknown_usernames(team: Team, known: Callable[[str], bool]) -> list[str]:
-    """One problem per active roster member whose username GitLab does not
-    know (a typo would otherwise read as the real member having left).
-    Departed members are not looked up: their GitLab account may be gone."""
-    return [
-        f"{team.where(i)}: members[{i}].username: '{m.username}' is not a GitLab user"
-        for i, m in enumerate(team.members)
-        if m.status == "active" and not known(m.username)
-    ]
 
 
 def team_path(config_path: Path, team_file: str) -> Path:

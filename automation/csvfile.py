@@ -1,12 +1,39 @@
-"""Reading the CSV files people export (CRM reports, realignment sheets)."""
+"""Reading the CSV files people export (CRM reports, realignment sheets).
+
+Each file's rows are validated by a pydantic model (`validate_row`), built
+from the field types the config uses (`automation.fields`); a bad row is
+reported as `FILE:LINE: field: why`.
+"""
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 from automation.errors import InputError
+
+M = TypeVar("M", bound=BaseModel)
+# A problem of the whole row (not of one field): its message stands alone.
+ROW_ERROR = "row"
+
+
+def validate_row(
+    model: type[M], values: Mapping[str, object], context: Mapping[str, Any] | None = None
+) -> M:
+    """`values` as `model`; InputError `field: why` naming the first bad field
+    (in the model's field order)."""
+    try:
+        return model.model_validate(values, context=dict(context or {}))
+    except ValidationError as exc:
+        error = exc.errors(include_url=False)[0]
+        why = "missing" if error["type"] == "missing" else error["msg"]
+        if error["type"] == ROW_ERROR or not error["loc"]:
+            raise InputError(why) from None
+        raise InputError(f"{error['loc'][0]}: {why}") from None
 
 
 def read_text(path: Path) -> str:

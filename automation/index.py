@@ -14,8 +14,8 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
-from automation.api import Issue
 from automation.marker import Marker, find, is_legacy
+from automation.records import Issue
 
 
 @dataclass(frozen=True)

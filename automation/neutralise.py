@@ -46,6 +46,7 @@ import re
 from typing import Final, Literal
 
 from automation.errors import TemplateError
+from automation.fields import USERNAME_RE
 
 Context = Literal["text", "table", "heading", "title"]
 CONTEXTS: Final[tuple[Context, ...]] = ("text", "table", "heading", "title")
@@ -92,7 +93,7 @@ _BY_CONTEXT: Final[dict[Context, dict[str, str]]] = {
 _LEADING_CHAR: Final = frozenset("/#-+=")
 _LEADING_ORDERED = re.compile(r"(\d{1,9})([.)])")
 
-_USERNAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+_USERNAME = USERNAME_RE
 # `@all` notifies every member on self-managed GitLab (reference §2); these
 # are never a person, whatever a roster says.
 _GROUP_MENTIONS: Final = frozenset({"all", "here", "channel", "everyone"})

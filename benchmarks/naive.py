@@ -21,9 +21,9 @@ from typing import Any
 from automation.actions import Plan, Step
 from automation.api import GitLabApi, Settings
 from automation.applier import Applier
-from automation.bot import SWEPT
 from automation.config import load
 from automation.index import track
+from automation.registry import SWEPT
 from automation.workflows import sweep
 from automation.workflows.common import Environment
 

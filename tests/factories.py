@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from automation.api import Issue
-from automation.config import Config, Team, load
+from automation.config import Config, load
 from automation.index import Index, build
 from automation.marker import Marker
+from automation.records import Issue
+from automation.team import Team
 from automation.workflows.common import Environment
 
 ROOT = Path(__file__).resolve().parent.parent

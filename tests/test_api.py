@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
 
 from automation.api import GitLabApi, Settings
 from automation.errors import AuthError, InputError, NotFoundError
+from automation.records import IssueChange, NewIssue
 
 
 def make_api(sandbox: Any, *, token: str | None = None, project: str | None = None) -> GitLabApi:
@@ -15,29 +17,6 @@ def make_api(sandbox: Any, *, token: str | None = None, project: str | None = No
         Settings(sandbox.url, project or sandbox.project_path, token or sandbox.bot_token),
         max_retries=2,
     )
-
-
-def test_settings_come_from_the_environment() -> None:
-    env = {
-        "GITLAB_TOKEN": "secret-value",
-        "CI_SERVER_URL": "https://gl.example/",
-        "CI_PROJECT_PATH": "a/b",
-    }
-    settings = Settings.from_env(env)
-    assert (settings.url, settings.project) == ("https://gl.example", "a/b")
-    assert "secret-value" not in repr(settings)
-    assert Settings.from_env({**env, "SALESBOT_PROJECT": "c/d"}).project == "c/d"
-    assert Settings.from_env(env, project="e/f").project == "e/f"
-
-
-def test_a_missing_token_names_the_variable() -> None:
-    with pytest.raises(InputError, match="GITLAB_TOKEN"):
-        Settings.from_env({"GITLAB_URL": "https://gl.example"}, project="a/b")
-
-
-def test_no_project_anywhere_is_an_input_error() -> None:
-    with pytest.raises(InputError, match="--project"):
-        Settings.from_env({"GITLAB_TOKEN": "t"})
 
 
 def test_a_rejected_token_names_the_host_and_variable_and_never_the_token(sandbox: Any) -> None:
@@ -114,3 +93,27 @@ def test_ensure_labels_creates_only_missing_ones(sandbox: Any) -> None:
     api = make_api(sandbox)
     assert api.ensure_labels(["a", "b"]) == 2
     assert api.ensure_labels(["a", "b", "c"]) == 1
+
+
+def test_typed_edits_carry_labels_due_date_state_and_assignees(sandbox: Any) -> None:
+    api = make_api(sandbox)
+    bob = api.find_user("bob")
+    assert bob is not None
+    created = api.open_issue(
+        NewIssue(title="T", description="d", labels=("x", "y"), due_date=date(2026, 12, 24)),
+        marker="d",
+    )
+    assert created.labels == ("x", "y") and created.due_date == date(2026, 12, 24)
+    changed = api.edit_issue(
+        created.iid,
+        IssueChange(
+            add_labels=("z",),
+            remove_labels=("x",),
+            due_date=date(2027, 1, 7),
+            state_event="close",
+            assignee_ids=(bob.id,),
+        ),
+    )
+    assert changed.labels == ("y", "z") and changed.due_date == date(2027, 1, 7)
+    assert changed.state == "closed" and changed.assignees == ("bob",)
+    assert api.edit_issue(created.iid, IssueChange(title="New")).title == "New"

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from automation import attention
 from automation.actions import Comment, CreateIssue, IssueRef, Step, UpdateIssue
-from automation.api import answer_text, html_summary, looks_like_html
 from automation.applier import Outcome
 from automation.marker import Marker
 from automation.output import failure_line
@@ -67,19 +66,3 @@ def test_a_failure_line_names_the_workflow_issue_action_and_answer_on_one_line()
     update = UpdateIssue(IssueRef(iid=12), add_labels=("overdue",))
     line = failure_line(Outcome(Step("sweep", update), error="answered 502"))
     assert line == "FAILED sweep issue #12: add ~overdue: answered 502"
-
-
-def test_an_html_body_is_summarised_by_its_title() -> None:
-    page = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>" + "x" * 5000
-    assert looks_like_html(page) and looks_like_html(b"  <!DOCTYPE html><p>")
-    assert looks_like_html("{}", "text/html; charset=utf-8")
-    assert not looks_like_html('{"message": "404 Not Found"}', "application/json")
-    assert html_summary(page) == "an HTML page titled '502 Bad Gateway'"
-    assert html_summary("<html><body><p>down</p></body></html>") == "an HTML page"
-    assert answer_text(page.encode()) == "an HTML page titled '502 Bad Gateway'"
-
-
-@given(texts)
-def test_gitlabs_answer_is_one_short_line(text: str) -> None:
-    shown = answer_text(text)
-    assert "\n" not in shown and len(shown) <= 300

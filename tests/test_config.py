@@ -12,8 +12,6 @@ from automation import yamlsource
 from automation.config import (
     Config,
     ConfigValidationError,
-    Department,
-    Segment,
     Thresholds,
     json_schema,
     load,
@@ -22,6 +20,7 @@ from automation.config import (
     validate_files,
 )
 from automation.errors import ConfigError
+from automation.fields import Department, Segment
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "config"
@@ -370,7 +369,7 @@ def test_circular_managers_are_reported_once_at_the_cycles_first_member(tmp_path
 
 
 def test_unknown_roster_usernames_name_file_and_line_and_skip_departed() -> None:
-    from automation.config import unknown_usernames
+    from automation.team import unknown_usernames
 
     team = load_team(SHIPPED / "team.yml")
     asked: list[str] = []

@@ -367,7 +367,8 @@ def test_an_actions_steps_stop_at_its_first_failure(world: World) -> None:
     world.sandbox.options.fault_rate = 0.0
     errors = [o.error or "" for o in result.report.failures]
     assert len(errors) == 2 and "earlier write of the same action" in errors[1]
-    assert world.bot.api.get_issue(world.globex.iid).assignees == ("dave",) and key not in result.done
+    assert world.bot.api.get_issue(world.globex.iid).assignees == ("dave",)
+    assert key not in result.done
 
 
 # -- who ticked: GitLab's checklist notes in every form -------------------------------------

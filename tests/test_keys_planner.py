@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from automation.actions import CreateIssue, Plan
-from automation.config import Segment
+from automation.fields import Segment
 from automation.index import Index
 from automation.marker import Marker, legacy_key
 from automation.workflows import consults, handover

@@ -19,9 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from automation.api import GitLabApi, Issue, Settings
+from automation.api import GitLabApi, Settings
 from automation.cli import main
 from automation.index import track
+from automation.records import Issue
 from automation.sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from automation.actions import Comment, CreateIssue, LinkIssues, UpdateIssue
-from automation.config import Segment
+from automation.fields import Segment
 from automation.marker import Marker
 from automation.workflows import consults, onboarding, sweep
 from automation.workflows.consults import Opportunity
@@ -186,7 +186,7 @@ def test_sweep_moves_the_due_date_when_a_phase_is_done() -> None:
 
 
 def test_sweep_nudges_at_most_once_per_cadence_and_escalates() -> None:
-    from automation.api import Note
+    from automation.records import Note
 
     config, team = shipped()
     cadence = config.nudges.cadence_days
@@ -240,7 +240,7 @@ def test_sweep_never_nudges_on_quiet_days() -> None:
 
 
 def test_sweep_respects_a_label_a_person_removed() -> None:
-    from automation.api import LabelEvent
+    from automation.records import LabelEvent
 
     env = environment(date(2026, 10, 20))
     tracked = index_of(
@@ -269,7 +269,7 @@ def test_sweep_respects_a_label_a_person_removed() -> None:
 
 
 def test_sweep_completes_once_and_respects_a_reopen() -> None:
-    from automation.api import Note
+    from automation.records import Note
 
     env = environment(date(2026, 10, 20))
     _, team = shipped()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from automation.api import Issue
+from automation.records import Issue
 from tests.e2e import TEAM, TIERS, World
 
 SYNC_DAY = "2026-11-27"  # grace (starts 2026-12-01) and kim (2026-12-03) get plans

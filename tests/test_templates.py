@@ -14,18 +14,9 @@ import pytest
 from automation import checklist
 from automation.errors import TemplateError
 from automation.neutralise import WORD_JOINER
-from automation.templates import (
-    DEFAULT_TEMPLATES_DIR,
-    EXPORT_NAMES,
-    KINDS,
-    default,
-    export,
-    iso_date,
-    load_info,
-    money,
-    render,
-    render_export,
-)
+from automation.template_export import EXPORT_NAMES, export, render_export
+from automation.template_filters import default, iso_date, money
+from automation.templates import DEFAULT_TEMPLATES_DIR, KINDS, Templates, load_info, render
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPORTED = ROOT / ".gitlab" / "issue_templates"
@@ -396,3 +387,26 @@ def test_drift_and_stale_files_are_detected_and_fixed(tmp_path: Path) -> None:
     assert not stale.exists() and (dest / "Hand written.md").exists()
     assert (dest / "Give Back Project.md").read_text(encoding="utf-8").endswith("One more line.\n")
     assert export(dest, check=True, templates_dir=templates) == []
+
+
+# -- read once -----------------------------------------------------------------------
+
+
+def test_a_loaded_template_set_renders_without_reading_files_again(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    loaded = Templates.load(templates)
+    shutil.rmtree(templates)
+    rendered = loaded.render("handover", SAMPLES["handover"])
+    assert "Globex Corp" in rendered.title
+    assert loaded.info("onboarding").sections_due
+
+
+def test_one_broken_template_fails_only_when_its_kind_is_used(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    (templates / "ldr.md.j2").write_text("no front matter\n", encoding="utf-8")
+    loaded = Templates.load(templates)
+    assert loaded.render("handover", SAMPLES["handover"]).version >= 1
+    with pytest.raises(TemplateError, match=r"ldr\.md\.j2:1: a template starts with '---'"):
+        loaded.render("ldr", SAMPLES["ldr"])
+    with pytest.raises(TemplateError, match="unknown template 'nope'"):
+        loaded.info("nope")

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from automation import hidden
 from automation.actions import (
     Action,
     Comment,
@@ -106,11 +107,7 @@ def done_record(
 
 
 def _last_nudge(notes: Sequence[Note], bot: str) -> date | None:
-    dates = [
-        date.fromisoformat(m[1])
-        for n in notes
-        if n.author == bot and (m := sweep.NUDGE_RE.search(n.body))
-    ]
+    dates = [d for n in notes if n.author == bot and (d := hidden.nudge_date(n.body))]
     return max(dates, default=None)
 
 

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 
 from automation.actions import CreateIssue
 from automation.config import Config, WorkflowConfig
 from automation.labels import LabelSet
 from automation.marker import Marker
 from automation.neutralise import neutralise
-from automation.templates import render
+from automation.templates import Templates
 
 
 def label_set(config: Config) -> LabelSet:
@@ -32,7 +31,8 @@ class Environment:
 
     config: Config
     today: date
-    templates_dir: Path | None = None
+    # every template, read once before planning: planners read no files
+    templates: Templates = field(default_factory=Templates.shipped)
 
     @property
     def labels(self) -> LabelSet:
@@ -59,7 +59,7 @@ def new_issue(
     extra_labels: Iterable[str] = (),
 ) -> CreateIssue:
     """Render `settings.template` with `data` into a CreateIssue carrying the marker."""
-    rendered = render(settings.template, data, env.templates_dir)
+    rendered = env.templates.render(settings.template, data)
     marker = Marker(workflow, key, rendered.version)
     title = rendered.title
     if settings.title:

@@ -43,18 +43,24 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import partial
 from pathlib import Path
+from typing import Annotated
 
+from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic_core import PydanticCustomError
+
+from automation import registry
 from automation.actions import Action, Comment, IssueRef, Plan
-from automation.config import Segment, Team
-from automation.csvfile import read_text, rows, unknown_columns_warning
+from automation.csvfile import read_text, rows, unknown_columns_warning, validate_row
 from automation.errors import InputError
+from automation.fields import Segment, UsernameOrMention
 from automation.index import Index, Tracked
 from automation.labels import status_change
 from automation.marker import key_part, legacy_key, normal, slug
 from automation.neutralise import neutralise
+from automation.team import Team
 from automation.workflows.common import Environment, assignees, days_after, new_issue
 
-WORKFLOW = "opportunity"
+WORKFLOW = registry.OPPORTUNITY.name
 COLUMNS = ("id", "name", "account", "owner", "segment", "iacv", "amount", "close_date", "stage")
 ALIASES = {
     "opportunity id": "id",
@@ -65,7 +71,6 @@ ALIASES = {
     "close date": "close_date",
     "incremental acv": "iacv",
 }
-_USERNAME = re.compile(r"^@?[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
 
 @dataclass(frozen=True)
@@ -99,57 +104,95 @@ class Export:
     source: str = "opportunities"  # the file, as problems name it
 
 
-def _money(text: str, field: str) -> Decimal:
+def _money(text: str) -> Decimal:
     cleaned = re.sub(r"[$,\s]|USD", "", text)
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
-        raise InputError(f"{field}: '{text}' is not a number") from None
+        value = Decimal("NaN")
     if not value.is_finite():
-        raise InputError(f"{field}: '{text}' is not a number")
+        raise PydanticCustomError("number", "'{text}' is not a number", {"text": text})
     return value
 
 
-def _iacv(text: str) -> Decimal:
-    value = _money(text, "iacv")
-    if value <= 0:
+def _amount(value: object) -> object:
+    return _money(value) if isinstance(value, str) else value
+
+
+def _iacv(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    found = _money(value)
+    if found <= 0:
         # a negative iACV is a data error (a credit or a typo), not a deal that
         # "fell below the threshold"; the handbook's thresholds are all positive.
-        raise InputError(f"iacv: '{text}' must be a positive amount")
+        raise PydanticCustomError("positive", "'{text}' must be a positive amount", {"text": value})
+    return found
+
+
+def _required(value: object) -> object:
+    if value == "":
+        raise PydanticCustomError("missing", "missing")
     return value
+
+
+def _segment(value: object) -> object:
+    if isinstance(value, str) and value not in {s.value for s in Segment}:
+        choices = ", ".join(s.value for s in Segment)
+        raise PydanticCustomError(
+            "segment",
+            "unknown segment '{value}' (expected one of: {choices})",
+            {"value": value, "choices": choices},
+        )
+    return value
+
+
+def _close_date(value: object) -> object:
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise PydanticCustomError(
+                "date", "'{value}' is not a date (YYYY-MM-DD)", {"value": value}
+            ) from None
+    return value
+
+
+class OpportunityRow(BaseModel):
+    """One row of the export, its cells stripped; fields in the order problems
+    are looked for."""
+
+    model_config = ConfigDict(frozen=True)
+
+    # the required columns are always there (parse_csv checks the header)
+    id: Annotated[str, BeforeValidator(_required)]
+    owner: UsernameOrMention
+    segment: Annotated[Segment, BeforeValidator(_segment)]
+    close_date: Annotated[date, BeforeValidator(_close_date)]
+    iacv: Annotated[Decimal, BeforeValidator(_iacv)]
+    amount: Annotated[Decimal | None, BeforeValidator(_amount)] = None
+    name: str = ""
+    account: str = ""
+    stage: str = ""
+
+    def opportunity(self, line: int) -> Opportunity:
+        return Opportunity(
+            id=self.id,
+            name=self.name or self.id,
+            account=self.account,
+            owner=self.owner,
+            segment=self.segment,
+            iacv=self.iacv,
+            amount=self.amount,
+            close_date=self.close_date,
+            stage=self.stage,
+            line=line,
+        )
 
 
 def _row(values: dict[str, str], line: int) -> Opportunity:
-    if not values.get("id"):
-        raise InputError("id: missing")
-    owner = values.get("owner", "")
-    if not _USERNAME.match(owner):
-        raise InputError(f"owner: '{owner}' is not a GitLab username")
-    try:
-        segment = Segment(values.get("segment", ""))
-    except ValueError:
-        choices = ", ".join(s.value for s in Segment)
-        raise InputError(
-            f"segment: unknown segment '{values.get('segment', '')}' (expected one of: {choices})"
-        ) from None
-    try:
-        close = date.fromisoformat(values.get("close_date", ""))
-    except ValueError:
-        raise InputError(
-            f"close_date: '{values.get('close_date', '')}' is not a date (YYYY-MM-DD)"
-        ) from None
-    return Opportunity(
-        id=values["id"],
-        name=values.get("name") or values["id"],
-        account=values.get("account") or "",
-        owner=owner.lstrip("@"),
-        segment=segment,
-        iacv=_iacv(values.get("iacv", "")),
-        amount=_money(values["amount"], "amount") if values.get("amount") else None,
-        close_date=close,
-        stage=values.get("stage") or "",
-        line=line,
-    )
+    cells = {k: v for k, v in values.items() if not (k == "amount" and not v)}
+    return validate_row(OpportunityRow, cells).opportunity(line)
 
 
 def read_csv(path: Path) -> Export:
@@ -240,13 +283,13 @@ def _owns_legacy_key(opp: Opportunity, rows_sharing_it: int, _: Tracked) -> bool
 
 
 def _kind_labels(env: Environment, kind: str) -> tuple[str, ...]:
-    workflows = env.config.workflows
-    return tuple((workflows.consult if kind == "consult" else workflows.ldr).labels)
+    return tuple(registry.kind(kind).settings(env.config).labels)
 
 
 def current_kind(env: Environment, tracked: Tracked) -> str:
-    consult = set(_kind_labels(env, "consult"))
-    return "consult" if consult & set(tracked.issue.labels) else "ldr"
+    found = registry.kind_of(env.config, WORKFLOW, tracked.issue.labels)
+    assert found is not None
+    return found.template
 
 
 def _plan_one(
@@ -376,7 +419,7 @@ def _wind_down(
 
 def _create(env: Environment, team: Team, opp: Opportunity, kind: str) -> Action:
     config = env.config
-    settings = config.workflows.consult if kind == "consult" else config.workflows.ldr
+    settings = registry.kind(kind).settings(config)
     thresholds = config.thresholds[opp.segment]
     owner = team.member(opp.owner)
     manager = owner.manager if owner else None

@@ -18,19 +18,32 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
 from pathlib import Path
+from typing import Annotated
 
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from automation import registry
 from automation.actions import CreateIssue, Plan
-from automation.config import Team, WorkflowConfig
-from automation.csvfile import read_text, rows, unknown_columns_warning
+from automation.config import WorkflowConfig
+from automation.csvfile import ROW_ERROR, read_text, rows, unknown_columns_warning, validate_row
 from automation.errors import InputError
+from automation.fields import UsernameOrMention
 from automation.index import Index, Tracked
 from automation.marker import key_part, legacy_key
+from automation.team import Team
 from automation.workflows.common import Environment, assignees, days_after, new_issue
 
-WORKFLOW = "handover"
+WORKFLOW = registry.HANDOVER.name
 CSV_COLUMNS = ("account", "account_id", "from", "to", "effective_date", "reason", "opportunities")
 REQUIRED_COLUMNS = ("account", "from", "to")
-_USERNAME = re.compile(r"^@?[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 # An effective date further than this from today is almost surely a typo in
 # the year (2062 for 2026); refusing it beats an issue due decades away.
 MAX_DAYS_AWAY = 366
@@ -69,6 +82,70 @@ class Import:
     warnings: tuple[str, ...] = ()
 
 
+def _effective(value: object, info: ValidationInfo) -> object:
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value.strip())
+        except ValueError:
+            raise PydanticCustomError(
+                "date", "'{text}' is not a date (YYYY-MM-DD)", {"text": value}
+            ) from None
+    today = (info.context or {}).get("today")
+    if isinstance(value, date) and today is not None and abs((value - today).days) > MAX_DAYS_AWAY:
+        raise PydanticCustomError(
+            ROW_ERROR,
+            "effective date {effective} is more than a year from today ({today}); check the year",
+            {"effective": value.isoformat(), "today": today.isoformat()},
+        )
+    return value
+
+
+def _account(value: object) -> object:
+    if isinstance(value, str) and not value.strip():
+        raise PydanticCustomError("empty", "must not be empty")
+    return value.strip() if isinstance(value, str) else value
+
+
+def _optional(value: object) -> object:
+    return (value or "").strip() or None if isinstance(value, str | None) else value
+
+
+class HandoverFields(BaseModel):
+    """A handover as a person writes it (a CSV row or `handover open`), in the
+    order problems are looked for."""
+
+    model_config = ConfigDict(frozen=True)
+
+    effective_date: Annotated[date, BeforeValidator(_effective)]
+    account: Annotated[str, BeforeValidator(_account)]
+    # `from`/`to`, as the CSV's columns and the messages name them
+    from_: UsernameOrMention = Field(alias="from")
+    to: UsernameOrMention
+    account_id: Annotated[str | None, BeforeValidator(_optional)] = None
+    reason: Annotated[str | None, BeforeValidator(_optional)] = None
+    opportunities: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _two_people(self) -> HandoverFields:
+        if self.from_.lower() == self.to.lower():
+            raise PydanticCustomError(
+                ROW_ERROR, "from and to are the same person ('{name}')", {"name": self.from_}
+            )
+        return self
+
+    def handover(self, line: int = 0) -> Handover:
+        return Handover(
+            account=self.account,
+            from_user=self.from_,
+            to_user=self.to,
+            effective=self.effective_date,
+            account_id=self.account_id,
+            reason=self.reason,
+            opportunities=tuple(o.strip() for o in self.opportunities if o.strip()),
+            line=line,
+        )
+
+
 def make(
     *,
     account: str,
@@ -82,38 +159,16 @@ def make(
 ) -> Handover:
     """A validated handover; raises InputError naming the bad field. With
     `today`, an effective date more than a year away is refused."""
-    account = account.strip()
-    if not account:
-        raise InputError("account: must not be empty")
-    if today is not None and abs((effective - today).days) > MAX_DAYS_AWAY:
-        raise InputError(
-            f"effective date {effective.isoformat()} is more than a year from today "
-            f"({today.isoformat()}); check the year"
-        )
-    names = []
-    for name, value in (("from", from_user), ("to", to_user)):
-        value = value.strip()
-        if not _USERNAME.match(value):
-            raise InputError(f"{name}: '{value}' is not a GitLab username")
-        names.append(value.lstrip("@"))
-    if names[0].lower() == names[1].lower():
-        raise InputError(f"from and to are the same person ('{names[0]}')")
-    return Handover(
-        account=account,
-        from_user=names[0],
-        to_user=names[1],
-        effective=effective,
-        account_id=(account_id or "").strip() or None,
-        reason=(reason or "").strip() or None,
-        opportunities=tuple(o.strip() for o in opportunities if o.strip()),
-    )
-
-
-def parse_date(text: str, field: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise InputError(f"{field}: '{text}' is not a date (YYYY-MM-DD)") from None
+    values = {
+        "effective_date": effective,
+        "account": account,
+        "from": from_user,
+        "to": to_user,
+        "account_id": account_id,
+        "reason": reason,
+        "opportunities": tuple(opportunities),
+    }
+    return validate_row(HandoverFields, values, {"today": today}).handover()
 
 
 def read_csv(path: Path, *, today: date) -> list[Handover]:
@@ -153,21 +208,12 @@ def parse(text: str, *, source: str, today: date) -> Import:
         if not any(values.values()):
             continue
         try:
-            effective = (
-                parse_date(values["effective_date"], "effective_date")
-                if values.get("effective_date")
-                else today
-            )
-            handover = make(
-                account=values["account"],
-                from_user=values["from"],
-                to_user=values["to"],
-                effective=effective,
-                account_id=values.get("account_id"),
-                reason=values.get("reason"),
-                opportunities=re.split(r"[;\s]+", values.get("opportunities") or ""),
-                today=today,
-            )
+            cells = {
+                **values,
+                "effective_date": values.get("effective_date") or today,
+                "opportunities": re.split(r"[;\s]+", values.get("opportunities") or ""),
+            }
+            handover = validate_row(HandoverFields, cells, {"today": today}).handover()
         except InputError as exc:
             problems.append(f"{source}:{line}: {exc}")
             continue

@@ -17,16 +17,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from automation import registry
 from automation.actions import Comment, IssueRef, LinkIssues, Plan, Step
-from automation.api import LabelEvent
-from automation.config import Member, Team
 from automation.index import Index, Tracked
 from automation.labels import status_change
-from automation.templates import load_info
+from automation.records import LabelEvent
+from automation.team import Member, Team
 from automation.workflows.common import Environment, assignees, days_after, new_issue
 
-ONBOARDING = "onboarding"
-GIVE_BACK = "give-back"
+ONBOARDING = registry.ONBOARDING.name
+GIVE_BACK = registry.GIVE_BACK.name
 PLAN_DAYS = 90
 
 
@@ -51,7 +51,7 @@ class Phase:
 
 def phases(env: Environment, start: date) -> list[Phase]:
     """The plan's phases in order, from the onboarding template's front matter."""
-    info = load_info(env.config.workflows.onboarding.template, env.templates_dir)
+    info = env.templates.info(env.config.workflows.onboarding.template)
     found = [Phase(t, d, days_after(start, d)) for t, d in info.sections_due.items()]
     return sorted(found, key=lambda p: p.days)
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from automation.actions import Comment, Plan, Step
-from automation.api import LabelEvent
 from automation.labels import LabelSet, scope_of
+from automation.records import LabelEvent
 
 
 def _status_added(labels: LabelSet, step: Step) -> tuple[int, tuple[str, ...]] | None:

@@ -16,25 +16,21 @@ caller can fetch that history only for the issues that need it.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from automation import hidden, registry
 from automation.actions import Action, Comment, IssueRef, Step, UpdateIssue
-from automation.api import LabelEvent, Note
 from automation.checklist import Checklist, TaskItem, parse
-from automation.config import Team
 from automation.index import Duplicate, Tracked
 from automation.labels import Progress, scope_of, siblings, status_blocked, status_change
 from automation.neutralise import neutralise
+from automation.records import LabelEvent, Note
+from automation.team import Team
 from automation.workflows import onboarding
 from automation.workflows.common import Environment
 
-NUDGE_RE = re.compile(r"<!-- salesbot:nudge date=(\d{4}-\d{2}-\d{2}) -->")
-# a manager waived a nudge from the dashboard: counts as activity, not as a nudge
-WAIVED_RE = re.compile(r"<!-- salesbot:waived by=")
-DONE_RE = re.compile(r"<!-- salesbot:complete fp=([0-9a-f]{12}) -->")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -90,17 +86,7 @@ def fingerprint(checklist: Checklist) -> str:
 
 def _closes(env: Environment, tracked: Tracked) -> bool:
     """Whether the issue's workflow closes its issues when complete."""
-    workflows = env.config.workflows
-    present = set(tracked.issue.labels)
-    settings = {
-        "handover": workflows.handover,
-        "onboarding": workflows.onboarding,
-        "give-back": workflows.give_back,
-        # an opportunity issue is a consult once it carries the consult labels
-        "opportunity": workflows.consult
-        if set(workflows.consult.labels) & present
-        else workflows.ldr,
-    }.get(tracked.marker.workflow)
+    settings = registry.settings_of(env.config, tracked.marker.workflow, tracked.issue.labels)
     return settings.close_when_complete if settings else False
 
 
@@ -240,12 +226,13 @@ def _nudges_since_activity(history: History) -> tuple[int, date | None]:
     count = 0
     last: date | None = None
     for note in sorted(history.notes, key=lambda n: (n.created_at, n.id)):
-        match = NUDGE_RE.search(note.body) if note.author == history.bot else None
-        if match:
-            last = date.fromisoformat(match[1])
-        if note.author != history.bot or WAIVED_RE.search(note.body):
+        nudged = hidden.nudge_date(note.body) if note.author == history.bot else None
+        if nudged:
+            last = nudged
+        # a manager waived a nudge from the dashboard: activity, not a nudge
+        if note.author != history.bot or hidden.is_waived(note.body):
             count = 0
-        elif match:
+        elif nudged:
             count += 1
     return count, last
 
@@ -253,9 +240,9 @@ def _nudges_since_activity(history: History) -> tuple[int, date | None]:
 def _last_completion(history: History) -> str | None:
     found = None
     for note in _bot_notes(history):
-        match = DONE_RE.search(note.body)
-        if match:
-            found = match[1]
+        fp = hidden.completion_fingerprint(note.body)
+        if fp:
+            found = fp
     return found
 
 
@@ -349,7 +336,7 @@ def _summary(assessment: Assessment, fp: str) -> str:
     return (
         f"All required items are done ({checklist.completed_count} of {checklist.count} "
         "checklist items completed). Nice work: salesbot marked this issue complete.\n\n"
-        f"<!-- salesbot:complete fp={fp} -->"
+        f"{hidden.completion(fp)}"
     )
 
 
@@ -384,7 +371,7 @@ def _nudge(
                 f"Escalating to {' '.join('@' + m for m in managers)} after "
                 f"{env.config.nudges.escalate_after} reminders without activity.",
             ]
-    body += ["", f"<!-- salesbot:nudge date={env.today.isoformat()} -->"]
+    body += ["", hidden.nudge(env.today)]
     return Comment(IssueRef(iid=issue.iid), "\n".join(body), reason="nudge")
 
 

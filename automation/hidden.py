@@ -1,0 +1,156 @@
+"""Every hidden HTML comment salesbot writes or reads, defined in one place.
+
+GitLab renders `<!-- ... -->` as nothing, so these carry the bot's state in
+issues and notes without people seeing it. Each kind has its pattern, the
+function that writes it and the one that reads it back here (the marker's
+are in `automation.marker`, with the key encoding, and re-exported here);
+no other module spells one.
+
+- `<!-- salesbot:marker workflow=W key=K version=N -->`, a bot issue's last
+  line: its workflow and business key;
+- `<!-- task:KEY -->` on a checklist item: its stable key;
+- `<!-- offered:GEN -->` before a dashboard box's task key: which offer of the
+  box a tick answers;
+- `<!-- salesbot:nudge date=D -->` in a bot note: a reminder sent (or, with
+  `waived`, skipped) on D;
+- `<!-- salesbot:waived by=USER -->`: a manager waived the nudge from the
+  dashboard, which counts as activity, not as a nudge;
+- `<!-- salesbot:complete fp=FP -->`: the completion summary written for
+  checklist fingerprint FP;
+- `<!-- salesbot:dashboard-action id=.. kind=.. -->`: a dashboard request
+  already carried out;
+- `<!-- salesbot:unattributed key=.. date=D done=yes|no -->` on the dashboard:
+  a tick GitLab did not credit, explained until it expires;
+- `<!-- salesbot:attention {JSON} -->` on the dashboard: the last run's
+  failures (`automation.attention`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from datetime import date
+from typing import Any
+
+from automation.marker import Marker, find
+
+__all__ = ["Marker", "find"]  # the issue marker lives in automation.marker
+
+# Any HTML comment (to strip them from text shown or compared).
+COMMENT_RE = re.compile(r"<!--.*?-->", re.DOTALL)
+
+# -- task keys -------------------------------------------------------------------
+
+TASK_KEY_RE = re.compile(r"<!--\s*task:([A-Za-z0-9._-]+)\s*-->")
+
+
+def task_key(key: str) -> str:
+    return f"<!-- task:{key} -->"
+
+
+# -- dashboard boxes ---------------------------------------------------------------
+
+OFFERED_BOX_RE = re.compile(
+    r"<!-- offered:(?P<offered>[0-9.-]+) --> <!-- task:(?P<key>dashboard\.\w+\.\d+) -->"
+)
+# A box's hidden comments at the end of a tick note's text, with or without
+# their delimiters (GitLab.com keeps only a comment's inner text).
+HIDDEN_AT_END_RE = re.compile(
+    r"\s*(?:<!--\s*)?(?P<name>task|offered):(?P<value>[A-Za-z0-9._:-]+)(?:\s*-->)?\s*$"
+)
+
+
+def offered_box(offered: str, key: str) -> str:
+    """The trailer of a dashboard box: `OFFERED_BOX_RE` reads it back."""
+    return f"<!-- offered:{offered} --> {task_key(key)}"
+
+
+# -- nudges and waivers -------------------------------------------------------------
+
+NUDGE_RE = re.compile(r"<!-- salesbot:nudge date=(\d{4}-\d{2}-\d{2}) -->")
+WAIVED_RE = re.compile(r"<!-- salesbot:waived by=")
+
+
+def nudge(day: date) -> str:
+    return f"<!-- salesbot:nudge date={day.isoformat()} -->"
+
+
+def nudge_date(body: str) -> date | None:
+    """The date of the nudge a note records, or None."""
+    match = NUDGE_RE.search(body)
+    return date.fromisoformat(match[1]) if match else None
+
+
+def waived(by: str) -> str:
+    return f"<!-- salesbot:waived by={by} -->"
+
+
+def is_waived(body: str) -> bool:
+    return WAIVED_RE.search(body) is not None
+
+
+# -- completion ----------------------------------------------------------------------
+
+COMPLETE_RE = re.compile(r"<!-- salesbot:complete fp=([0-9a-f]{12}) -->")
+
+
+def completion(fingerprint: str) -> str:
+    return f"<!-- salesbot:complete fp={fingerprint} -->"
+
+
+def completion_fingerprint(body: str) -> str | None:
+    match = COMPLETE_RE.search(body)
+    return match[1] if match else None
+
+
+# -- dashboard actions and notices ----------------------------------------------------
+
+DASHBOARD_ACTION_RE = re.compile(r"<!-- salesbot:dashboard-action (?P<fields>[^>]*?) -->")
+UNATTRIBUTED_RE = re.compile(
+    r"<!-- salesbot:unattributed key=(?P<key>dashboard\.\w+\.\d+) "
+    r"date=(?P<date>\d{4}-\d{2}-\d{2}) done=(?P<done>yes|no) -->"
+)
+
+
+def dashboard_action(**fields: str) -> str:
+    """`<!-- salesbot:dashboard-action id=.. kind=.. ... -->`, fields in the given order."""
+    return f"<!-- salesbot:dashboard-action {' '.join(f'{k}={v}' for k, v in fields.items())} -->"
+
+
+def dashboard_actions(body: str) -> Iterator[dict[str, str]]:
+    """The fields of every dashboard-action trailer in `body`."""
+    for match in DASHBOARD_ACTION_RE.finditer(body):
+        yield dict(part.split("=", 1) for part in match["fields"].split() if "=" in part)
+
+
+def unattributed(key: str, day: date, done: bool) -> str:
+    return (
+        f"<!-- salesbot:unattributed key={key} date={day.isoformat()} "
+        f"done={'yes' if done else 'no'} -->"
+    )
+
+
+# -- the attention section's data ------------------------------------------------------
+
+ATTENTION_RE = re.compile(r"<!-- salesbot:attention (\{.*?\}) -->")
+
+
+def attention(payload: Mapping[str, Any]) -> str:
+    """`payload` as one HTML comment. `<`, `>` and `@` are JSON-escaped, so no
+    answer can close the comment early, open markup or mention anyone."""
+    text = json.dumps(payload, ensure_ascii=False, sort_keys=True)
+    for char in "<>@":
+        text = text.replace(char, f"\\u{ord(char):04x}")
+    return f"<!-- salesbot:attention {text} -->"
+
+
+def attention_payload(description: str) -> Any:
+    """The JSON an attention comment carries, or None (none there, or mangled)."""
+    match = ATTENTION_RE.search(description)
+    if match is None:
+        return None
+    try:
+        return json.loads(match[1])
+    except ValueError:
+        return None

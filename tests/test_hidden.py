@@ -1,0 +1,84 @@
+"""Every hidden comment is written and read back by automation.hidden."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from automation import hidden
+from automation.checklist import parse
+
+days = st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31))
+tokens = st.text(
+    st.characters(whitelist_categories=("Ll", "Lu", "Nd"), max_codepoint=127),
+    min_size=1,
+    max_size=12,
+)
+
+
+@given(days)
+def test_a_nudge_reads_back_its_date(day: date) -> None:
+    body = f"@kim: this issue is behind plan.\n\n{hidden.nudge(day)}"
+    assert hidden.nudge_date(body) == day
+    assert hidden.nudge_date("no nudge here") is None
+
+
+def test_a_waiver_is_recognised_and_a_plain_nudge_is_not() -> None:
+    waived = f"{hidden.nudge(date(2026, 12, 1))}\n{hidden.waived('alice')}"
+    assert hidden.is_waived(waived)
+    assert not hidden.is_waived(hidden.nudge(date(2026, 12, 1)))
+
+
+def test_a_completion_reads_back_its_fingerprint() -> None:
+    body = f"All required items are done.\n\n{hidden.completion('0123456789ab')}"
+    assert hidden.completion_fingerprint(body) == "0123456789ab"
+    assert hidden.completion_fingerprint("done") is None
+
+
+@given(st.dictionaries(tokens, tokens, max_size=4))
+def test_a_dashboard_action_reads_back_its_fields_in_order(fields: dict[str, str]) -> None:
+    trailer = hidden.dashboard_action(**fields)
+    assert list(hidden.dashboard_actions(f"Done.\n\n{trailer}")) == [fields]
+
+
+def test_an_unattributed_notice_is_read_by_its_pattern() -> None:
+    text = hidden.unattributed("dashboard.extend.12", date(2026, 12, 3), True)
+    found = hidden.UNATTRIBUTED_RE.search(text)
+    assert found is not None
+    assert (found["key"], found["date"], found["done"]) == (
+        "dashboard.extend.12",
+        "2026-12-03",
+        "yes",
+    )
+
+
+def test_a_box_trailer_carries_its_offer_and_task_key() -> None:
+    line = f"- [ ] Extend #2 by a week {hidden.offered_box('3.1', 'dashboard.extend.2')}"
+    found = hidden.OFFERED_BOX_RE.search(line)
+    assert found is not None and found["offered"] == "3.1"
+    assert parse(line).items[0].key == "dashboard.extend.2"
+
+
+def test_a_task_key_is_the_items_key_for_the_checklist_reader() -> None:
+    item = parse(f"- [ ] Join Slack {hidden.task_key('onboarding.slack')}").items[0]
+    assert item.key == "onboarding.slack"
+
+
+@given(st.text(max_size=200))
+def test_attention_data_reads_back_and_never_closes_its_comment_early(text: str) -> None:
+    payload = {"answer": text, "who": "@all -->"}
+    comment = hidden.attention(payload)
+    assert comment.count("-->") == 1 and "@" not in comment.removeprefix("<!-- salesbot:")
+    assert hidden.attention_payload(f"# Dashboard\n{comment}\n") == payload
+
+
+def test_mangled_attention_data_is_none() -> None:
+    assert hidden.attention_payload("<!-- salesbot:attention {not json} -->") is None
+    assert hidden.attention_payload("nothing") is None
+
+
+def test_the_marker_is_reexported_from_its_home() -> None:
+    marker = hidden.Marker("handover", "name:Acme@2026-12-01")
+    assert hidden.find(f"text\n\n{marker.render()}\n") == marker
