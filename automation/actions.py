@@ -137,7 +137,24 @@ class LinkIssues:
         return f"link to {self.other}"
 
 
-Action = CreateIssue | UpdateIssue | Comment | LinkIssues
+@dataclass(frozen=True)
+class RewriteDescription:
+    """One description write (a template upgrade, `automation.upgrade`). The
+    applier re-reads the issue first and carries over any box ticked since
+    `seen` was read; `note`, when set, is posted after the write."""
+
+    target: IssueRef
+    seen: str  # the description the plan was made from
+    description: str
+    note: str = ""
+    reason: str = ""
+    kind: Literal["rewrite"] = "rewrite"
+
+    def summary(self) -> str:
+        return self.reason or "rewrite the description"
+
+
+Action = CreateIssue | UpdateIssue | Comment | LinkIssues | RewriteDescription
 
 
 @dataclass(frozen=True)

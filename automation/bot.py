@@ -234,6 +234,20 @@ class Bot:
     def apply(self, plan: Plan, *, on_outcome: Callable[[Outcome], None] | None = None) -> Report:
         return Applier(self.api, deadline=self.deadline).apply(plan, on_outcome=on_outcome)
 
+    # -- template upgrades (issue 14) ------------------------------------------
+
+    def plan_upgrades(self, *, only: str | None = None) -> Plan:
+        """Open bot issues whose template's version moved on, upgraded
+        (`automation.upgrade`): one description write each, none when nothing
+        changes. `only`: one workflow or template kind."""
+        from automation import upgrade
+        from automation.templates import KINDS
+
+        specs = {kind: upgrade.load_spec(kind, self.templates_dir) for kind in KINDS}
+        bot = self.api.me().username
+        tracked = (track(issue, bot) for issue in self.issues(state="opened"))
+        return upgrade.plan((t for t in tracked if t is not None), specs, only=only)
+
 
 class _Background:
     """A few reads at a time in worker threads, with at most `backlog` waiting, so
@@ -259,3 +273,4 @@ class _Background:
 def _age(tracked: Tracked) -> tuple[str, int]:
     """The order `automation.index.Index` keeps: the oldest issue wins a key."""
     return (tracked.issue.created_at, tracked.issue.iid)
+

@@ -259,6 +259,14 @@ class DashboardConfig(_Model):
     )
 
 
+class TemplatesConfig(_Model):
+    auto_upgrade: Flag = Field(
+        False,
+        description="Let `salesbot run` carry template changes into open issues, as"
+        " `salesbot templates upgrade` does (README, Template upgrades).",
+    )
+
+
 class Config(_Model):
     """config/salesbot.yml"""
 
@@ -279,6 +287,7 @@ class Config(_Model):
     thresholds: dict[Segment, Thresholds] = Field(description="Per segment.")
     consults: ConsultsConfig = ConsultsConfig()
     dashboard: DashboardConfig = DashboardConfig()
+    templates: TemplatesConfig = TemplatesConfig()
 
     @property
     def tz(self) -> ZoneInfo:
