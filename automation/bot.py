@@ -273,4 +273,3 @@ class _Background:
 def _age(tracked: Tracked) -> tuple[str, int]:
     """The order `automation.index.Index` keeps: the oldest issue wins a key."""
     return (tracked.issue.created_at, tracked.issue.iid)
-

@@ -20,7 +20,7 @@ import typer
 import yaml
 from rich.console import Console
 
-from automation import __version__, cli_reports
+from automation import __version__, cli_reports, cli_upgrade
 from automation.errors import InputError, SalesbotError
 
 DEFAULT_CONFIG = Path("config/salesbot.yml")
@@ -540,6 +540,7 @@ def demo(
 
 # dashboard, report and notify live in their own module
 cli_reports.register(app, state=_state, out=out, err=err)
+cli_upgrade.register(templates_app, state=_state, out=out, err=err)  # templates upgrade
 
 
 # -- entry points --------------------------------------------------------------
