@@ -40,7 +40,9 @@ def cases(draw: st.DrawFn) -> Case:
     counter = iter(range(10_000))
     old: Template = []
     for s in range(draw(st.integers(1, 3))):
-        old.append((f"S{s}", [(next(counter), f"task {n}") for n in range(draw(st.integers(1, 4)))]))
+        old.append(
+            (f"S{s}", [(next(counter), f"task {n}") for n in range(draw(st.integers(1, 4)))])
+        )
     # make texts unique per key
     old = [(t, [(n, f"task {n}") for n, _ in items]) for t, items in old]
     new: Template = [(t, list(items)) for t, items in old]
