@@ -90,10 +90,12 @@ def test_a_new_section_goes_in_template_order_and_a_removed_item_is_marked(tmp_p
         ("version: 1", "version: 3"),
         (
             "## Adoption\n",
-            "## Pilot\n\n- [ ] Try it with two colleagues <!-- task:give-back.pilot -->\n\n## Adoption\n",
+            "## Pilot\n\n- [ ] Try it with two colleagues <!-- task:give-back.pilot -->\n\n"
+            "## Adoption\n",
         ),
         (
-            "- [ ] Add your project to the team's list of Give Back Projects <!-- task:give-back.project-list -->",
+            "- [ ] Add your project to the team's list of Give Back Projects"
+            " <!-- task:give-back.project-list -->",
             "",
         ),
     )
@@ -109,7 +111,10 @@ def test_a_new_section_goes_in_template_order_and_a_removed_item_is_marked(tmp_p
 
 
 def test_windows_line_endings_are_kept() -> None:
-    old = "## A\r\n\r\n- [ ] one <!-- task:give-back.one -->\r\n\r\n<!-- salesbot:marker workflow=give-back key=k version=1 -->\r\n"
+    old = (
+        "## A\r\n\r\n- [ ] one <!-- task:give-back.one -->\r\n\r\n"
+        "<!-- salesbot:marker workflow=give-back key=k version=1 -->\r\n"
+    )
     new_template = (
         "## A\n\n- [ ] one <!-- task:give-back.one -->\n- [ ] two <!-- task:give-back.two -->\n"
     )

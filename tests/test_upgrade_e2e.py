@@ -17,7 +17,7 @@ TODAY = "2026-11-27"  # grace (Commercial) and kim (Enterprise) start within the
 DELIVER = "🔴 Deliver it"
 DELIVER_NOW = "🔴 Deliver it, and show it to your manager"
 BUDDY = "🔴 Manager: pair the new hire with an onboarding buddy for their first 90 days"
-BUDDY_NOW = "🔴 Manager: pair the new hire with an onboarding buddy for their first 90 days, and introduce them"
+BUDDY_NOW = f"{BUDDY}, and introduce them"
 
 
 def _team_templates(world: World) -> Path:
@@ -48,7 +48,8 @@ def _change_give_back(folder: Path) -> None:
             f"- [ ] {DELIVER_NOW} <!-- task:give-back.deliver -->",
         ),
         (
-            "- [ ] 🔴 Confirm it is used at least once a month <!-- task:give-back.used-monthly -->\n",
+            "- [ ] 🔴 Confirm it is used at least once a month"
+            " <!-- task:give-back.used-monthly -->\n",
             "",
         ),
         (

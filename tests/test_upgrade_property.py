@@ -50,7 +50,7 @@ def cases(draw: st.DrawFn) -> Case:
     for _ in range(draw(st.integers(0, 6))):
         op = draw(st.sampled_from(["add", "remove", "reword", "section"]))
         s = draw(st.integers(0, len(new) - 1))
-        title, items = new[s]
+        items = new[s][1]
         if op == "add":
             at = draw(st.integers(0, len(items)))
             n = next(counter) + 100
