@@ -176,7 +176,26 @@ class EditIssue:
         return text + (f" ({self.reason})" if self.reason else "")
 
 
-Action = CreateIssue | UpdateIssue | Comment | LinkIssues | SetAssignees | EditIssue
+@dataclass(frozen=True)
+class RewriteDescription:
+    """One description write (a template upgrade, `automation.upgrade`). The
+    applier re-reads the issue first and carries over any box ticked since
+    `seen` was read; `note`, when set, is posted after the write."""
+
+    target: IssueRef
+    seen: str  # the description the plan was made from
+    description: str
+    note: str = ""
+    reason: str = ""
+    kind: Literal["rewrite"] = "rewrite"
+
+    def summary(self) -> str:
+        return self.reason or "rewrite the description"
+
+
+Action = (
+    CreateIssue | UpdateIssue | Comment | LinkIssues | SetAssignees | EditIssue | RewriteDescription
+)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from automation.actions import (
     EditIssue,
     IssueRef,
     Plan,
+    RewriteDescription,
     SetAssignees,
     Step,
     UpdateIssue,
@@ -181,6 +182,8 @@ class Applier:
             self._ensure_labels(action.add_labels)
             self.api.create_note(iid, action.full_body())
             return None
+        if isinstance(action, RewriteDescription):
+            return self._rewrite(iid, action)
         self.api.link_issues(iid, self._iid(action.other))
         return None
 
@@ -204,6 +207,22 @@ class Applier:
             due_date=action.due_date,
             confidential=action.confidential,
         )
+
+    def _rewrite(self, iid: int, action: RewriteDescription) -> Issue:
+        # re-read right before writing: a box ticked since the plan's read survives
+        from automation.upgrade import carry_ticks
+
+        fresh = self.api.get_issue(iid)
+        body = carry_ticks(action.seen, fresh.description, action.description)
+        if body is None:
+            raise GitLabError(
+                f"#{iid} changed while salesbot planned its upgrade; nothing written, "
+                "the next run upgrades it"
+            )
+        issue = self.api.edit_issue(iid, IssueChange(description=body))
+        if action.note:
+            self.api.create_note(iid, action.note)
+        return issue
 
     def _ensure_labels(self, names: tuple[str, ...]) -> None:
         if not names:

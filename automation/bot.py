@@ -268,6 +268,24 @@ class Bot:
     def apply(self, plan: Plan, *, on_outcome: Callable[[Outcome], None] | None = None) -> Report:
         return Applier(self.api, deadline=self.deadline).apply(plan, on_outcome=on_outcome)
 
+    # -- template upgrades (issue 14) ------------------------------------------
+
+    def plan_upgrades(self, *, only: str | None = None, listing: Listing | None = None) -> Plan:
+        """Open bot issues whose template's version moved on, upgraded
+        (`automation.upgrade`): one description write each, none when nothing
+        changes. `only`: one workflow or template kind; `listing`: the run's
+        one listing, when there is one (no second list of the bot's issues)."""
+        from automation import upgrade
+        from automation.templates import KINDS
+
+        specs: dict[str, upgrade.TemplateSpec] = {
+            kind: upgrade.load_spec(kind, self.templates_dir) for kind in KINDS
+        }
+        bot = self.api.me().username
+        issues = listing.open_issues() if listing is not None else self.issues(state="opened")
+        tracked = (track(issue, bot) for issue in issues)
+        return upgrade.plan((t for t in tracked if t is not None), specs, only=only)
+
 
 class _Background:
     """A few reads at a time in worker threads, with at most `backlog` waiting, so

@@ -201,6 +201,14 @@ class DashboardConfig(Model):
     )
 
 
+class TemplatesConfig(Model):
+    auto_upgrade: Flag = Field(
+        False,
+        description="Let `salesbot run` carry template changes into open issues, as"
+        " `salesbot templates upgrade` does (README, Template upgrades).",
+    )
+
+
 class Config(Model):
     """config/salesbot.yml"""
 
@@ -221,6 +229,7 @@ class Config(Model):
     thresholds: dict[Segment, Thresholds] = Field(description="Per segment.")
     consults: ConsultsConfig = ConsultsConfig()
     dashboard: DashboardConfig = DashboardConfig()
+    templates: TemplatesConfig = TemplatesConfig()
 
     @property
     def tz(self) -> ZoneInfo:

@@ -45,6 +45,8 @@ def run(bot: Bot, today: date, *, config_path: Path, dry_run: bool = False) -> R
     plans = [bot.plan_onboarding(today, index)]
     if export is not None:
         plans.append(bot.plan_consults(export, today, index))
+    if bot.config.templates.auto_upgrade:  # before the sweep, which reads the new items
+        plans.append(bot.plan_upgrades(listing=listing))
     if not dry_run:
         labels = label_set(bot.config)
         bot.api.ensure_labels(labels.all_static(), bot.config.labels.colors)
