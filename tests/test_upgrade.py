@@ -12,7 +12,8 @@ from automation.api import Issue
 from automation.errors import TemplateError
 from automation.index import Tracked
 from automation.marker import Marker
-from automation.templates import PLACEHOLDERS, render
+from automation.template_export import PLACEHOLDERS
+from automation.templates import render
 from automation.upgrade import carry_ticks, kind_of, load_spec, plan, upgrade
 from automation.upgrade_spec import spec_from
 
