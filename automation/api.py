@@ -640,6 +640,32 @@ class GitLabApi:
 
         self._call(f"create label '{name}'", create)
 
+    # -- project hooks (`salesbot webhook install/status`) ----------------------
+    # Plain dicts: automation.receiver.install reads them. GitLab needs the
+    # Maintainer role for these (`authorize_admin_project`, lib/api/project_hooks.rb)
+    # and never returns a hook's secret token.
+
+    def list_hooks(self) -> list[dict[str, Any]]:
+        hooks = self._call(
+            "list the project's webhooks",
+            lambda: self._project.hooks.list(get_all=True, per_page=100, **self._opts()),
+        )
+        return [dict(hook.attributes) for hook in hooks]
+
+    def create_hook(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+        hook = self._call(
+            "add a project webhook",
+            lambda: self._project.hooks.create(dict(fields), **self._opts(retry_transient=False)),
+        )
+        return dict(hook.attributes)
+
+    def update_hook(self, hook_id: int, fields: Mapping[str, Any]) -> dict[str, Any]:
+        data = self._call(
+            f"update project webhook {hook_id}",
+            lambda: self._project.hooks.update(hook_id, dict(fields), **self._opts()),
+        )
+        return dict(data)
+
 
 def wait_seconds(stats: RequestStats, *, floor: int = 10) -> float:
     """How long a writer should pause before its next request so it slows down

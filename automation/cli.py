@@ -20,7 +20,7 @@ import typer
 import yaml
 from rich.console import Console
 
-from automation import __version__, cli_reports
+from automation import __version__, cli_reports, cli_webhook
 from automation.errors import InputError, SalesbotError
 
 DEFAULT_CONFIG = Path("config/salesbot.yml")
@@ -540,6 +540,9 @@ def demo(
 
 # dashboard, report and notify live in their own module
 cli_reports.register(app, state=_state, out=out, err=err)
+# the webhook receiver and its hook: automation.cli_webhook
+app.command("serve")(cli_webhook.serve)
+app.add_typer(cli_webhook.webhook_app, name="webhook")
 
 
 # -- entry points --------------------------------------------------------------
