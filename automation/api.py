@@ -666,6 +666,26 @@ class GitLabApi:
         )
         return dict(data)
 
+    # -- notes written once by concurrent writers (automation.once) ------------
+
+    def newest_notes(self, iid: int, count: int = 100) -> list[Note]:
+        """The issue's newest notes (one request), newest first."""
+        lazy = self._project.issues.get(iid, lazy=True)
+        notes = self._call(
+            f"list notes of issue #{iid}",
+            lambda: lazy.notes.list(
+                sort="desc", order_by="created_at", per_page=count, get_all=False, **self._opts()
+            ),
+        )
+        return [Note.from_json(n.attributes) for n in notes]
+
+    def delete_note(self, iid: int, note_id: int) -> None:
+        lazy = self._project.issues.get(iid, lazy=True)
+        self._call(
+            f"delete note {note_id} of issue #{iid}",
+            lambda: lazy.notes.delete(note_id, **self._opts()),
+        )
+
 
 def wait_seconds(stats: RequestStats, *, floor: int = 10) -> float:
     """How long a writer should pause before its next request so it slows down

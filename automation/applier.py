@@ -27,6 +27,7 @@ from automation.actions import (
 from automation.api import GitLabApi, Issue, User, wait_seconds
 from automation.errors import GitLabError, InputError, SalesbotError
 from automation.marker import Marker
+from automation.once import post_once
 
 # Writes in flight at once. Each costs GitLab's round trip (30 ms and more), so
 # 1,000 label changes take about 4 s at 8 and 8 s at 4; the throttle's
@@ -158,7 +159,8 @@ class Applier:
         if isinstance(action, Comment):
             # GitLab's /label applies only labels that exist (unlike add_labels)
             self._ensure_labels(action.add_labels)
-            self.api.create_note(iid, action.full_body())
+            # once, even when a webhook receiver decides the same at the same time
+            post_once(self.api, iid, action.full_body())
             return None
         self.api.link_issues(iid, self._iid(action.other))
         return None
