@@ -131,9 +131,7 @@ class Loop(RuleBasedStateMachine):
     def _cli(self, *args: str) -> int:
         self.sandbox.set_time(datetime.combine(self.day, time(9), tzinfo=UTC))
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            return main(
-                ["--config", str(self.dir / "salesbot.yml"), "--today", str(self.day), *args]
-            )
+            return main(["--config", str(self.dir / "salesbot.yml"), "--today", str(self.day), *args])
 
     def _bot_issues(self) -> list[tuple[Issue, tuple[str, str]]]:
         found = []
@@ -195,7 +193,7 @@ class Loop(RuleBasedStateMachine):
     @rule(
         number=st.integers(1, 4),
         owner=st.sampled_from(("bob", "carol")),
-        iacv=st.integers(1, 80).map(lambda k: k * 1000),
+        iacv=st.integers(1, 80) .map(lambda k: k * 1000),
         close_in=st.integers(0, 120),
         stage=st.sampled_from(STAGES),
     )
