@@ -17,7 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-from benchmarks import checklist
+from benchmarks import checklist, receiver
 from benchmarks.report import table, verdicts
 from benchmarks.runner import bench
 
@@ -62,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     print(table(all_results))
     reader = checklist.bench()
     print(checklist.table(reader))
+    webhooks = receiver.bench(latency=args.latency)  # `salesbot serve` (benchmarks.receiver)
+    print(receiver.table(webhooks))
     if args.json:
         figures = {
             "latency_s": args.latency,
@@ -72,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
                 for v in verdicts(r)
             ],
             "checklist": [figure.to_json() for figure in reader],
+            "receiver": webhooks.to_json(),
         }
         args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
         print(f"figures written to {args.json}")
