@@ -41,6 +41,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         default=1000,
         help="issues the naive baseline examines before its time is scaled to N (0: all)",
     )
+    parser.add_argument(
+        "--receiver-rate", type=int, default=200, help="webhook events a second in the burst"
+    )
+    parser.add_argument(
+        "--receiver-seconds", type=float, default=10.0, help="how long the burst lasts (10)"
+    )
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
     return parser.parse_args(argv)
 
@@ -62,7 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     print(table(all_results))
     reader = checklist.bench()
     print(checklist.table(reader))
-    webhooks = receiver.bench(latency=args.latency)  # `salesbot serve` (benchmarks.receiver)
+    # `salesbot serve` (benchmarks.receiver), on the first N's data set
+    webhooks = receiver.bench(
+        sizes[0], latency=args.latency, rate=args.receiver_rate, seconds=args.receiver_seconds
+    )
     print(receiver.table(webhooks))
     if args.json:
         figures = {
