@@ -103,6 +103,7 @@ class Receiver:
             "hook": headers.get("x-gitlab-event", ""),
             "event_uuid": headers.get("x-gitlab-event-uuid", ""),
             "webhook_uuid": headers.get("x-gitlab-webhook-uuid", ""),
+            "instance": headers.get("x-gitlab-instance", ""),
         }
         if not self._authorised(headers.get("x-gitlab-token")):
             self.unauthorized += 1
