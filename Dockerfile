@@ -34,6 +34,10 @@ RUN python -m venv /opt/salesbot \
 ENV SALESBOT_IMAGE_VENV=/opt/salesbot \
     PATH=/opt/salesbot/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1
+# The same image serves GitLab's webhooks (README "Real time: webhooks"); CI jobs
+# run their own script and ignore CMD. Mount the config directory at /etc/salesbot.
+EXPOSE 8000
+CMD ["salesbot", "--config", "/etc/salesbot/salesbot.yml", "serve", "--host", "0.0.0.0", "--port", "8000"]
 
 # -- ci: what `make test` and its end-to-end tests need -------------------------------
 FROM python:3.11 AS ci

@@ -32,6 +32,7 @@ from automation.checklist import parse
 from automation.connection import wait_seconds
 from automation.errors import GitLabError, InputError, SalesbotError
 from automation.marker import Marker
+from automation.once import post_once
 from automation.records import Issue, IssueChange, NewIssue, User
 
 # Writes in flight at once. Each costs GitLab's round trip (30 ms and more), so
@@ -180,7 +181,8 @@ class Applier:
         if isinstance(action, Comment):
             # GitLab's /label applies only labels that exist (unlike add_labels)
             self._ensure_labels(action.add_labels)
-            self.api.create_note(iid, action.full_body())
+            # once, even when a webhook receiver decides the same at the same time
+            post_once(self.api, iid, action.full_body())
             return None
         if isinstance(action, RewriteDescription):
             return self._rewrite(iid, action)

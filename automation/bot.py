@@ -263,6 +263,25 @@ class Bot:
             return None
         return sweep.History(notes=notes, label_events=events, bot=bot)
 
+    def plan_issue(self, iid: int, today: date, *, issue: Issue | None = None) -> Plan:
+        """One bot issue, planned exactly as `plan_sweep` plans it (`sweep.assess`,
+        `_history`, `sweep.decide`), for the webhook receiver: a GET of the issue
+        (`issue`, when the caller has just read it) plus the notes or label events
+        its decision needs, never a listing. Nothing for a closed issue, one that
+        is not the bot's, or a workflow the sweep does not check (the dashboard).
+        Duplicates of a key are left to the sweep, which sees them all."""
+        env = self.env(today)
+        bot = self.api.me().username
+        found = issue if issue is not None else self.api.get_issue(iid)
+        item = track(found, bot)
+        if item is None or not found.is_open or item.marker.workflow not in registry.SWEPT:
+            return Plan()
+        assessment = sweep.assess(env, item)
+        needs_history = assessment.needs_notes or assessment.needs_events
+        history = self._history(assessment, bot) if needs_history else None
+        decision = sweep.decide(env, self.team, assessment, history)
+        return Plan(tuple(Step(item.marker.workflow, a) for a in decision.actions))
+
     # -- writing -------------------------------------------------------------
 
     def apply(self, plan: Plan, *, on_outcome: Callable[[Outcome], None] | None = None) -> Report:

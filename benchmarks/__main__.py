@@ -17,7 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-from benchmarks import checklist
+from benchmarks import checklist, receiver
 from benchmarks.report import table, verdicts
 from benchmarks.runner import bench
 
@@ -41,6 +41,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         default=1000,
         help="issues the naive baseline examines before its time is scaled to N (0: all)",
     )
+    parser.add_argument(
+        "--receiver-rate", type=int, default=200, help="webhook events a second in the burst"
+    )
+    parser.add_argument(
+        "--receiver-seconds", type=float, default=10.0, help="how long the burst lasts (10)"
+    )
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
     return parser.parse_args(argv)
 
@@ -62,6 +68,11 @@ def main(argv: list[str] | None = None) -> int:
     print(table(all_results))
     reader = checklist.bench()
     print(checklist.table(reader))
+    # `salesbot serve` (benchmarks.receiver), on the first N's data set
+    webhooks = receiver.bench(
+        sizes[0], latency=args.latency, rate=args.receiver_rate, seconds=args.receiver_seconds
+    )
+    print(receiver.table(webhooks))
     if args.json:
         figures = {
             "latency_s": args.latency,
@@ -72,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
                 for v in verdicts(r)
             ],
             "checklist": [figure.to_json() for figure in reader],
+            "receiver": webhooks.to_json(),
         }
         args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
         print(f"figures written to {args.json}")

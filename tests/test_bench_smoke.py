@@ -55,6 +55,7 @@ def test_a_tiny_benchmark_counts_requests_against_their_floor(tmp_path: Path) ->
 def test_the_command_line_writes_its_figures(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     argv = ["--n", "5", "--latency", "0", "--stale", "2", "--baseline-sample", "3"]
+    argv += ["--receiver-rate", "20", "--receiver-seconds", "0.5"]
     assert bench_main([*argv, "--json", str(out)]) == 0
     figures = json.loads(out.read_text(encoding="utf-8"))
     (result,) = figures["results"]

@@ -17,13 +17,15 @@ from typing import NoReturn
 import typer
 
 # importing the modules registers their commands on `app`
-from automation.cli import files, reports, sandbox, upgrade, workflows
+from automation.cli import files, reports, sandbox, upgrade, webhook, workflows
 from automation.cli.common import _state, app, err, out, templates_app
 from automation.errors import SalesbotError
 
 __all__ = ["app", "entrypoint", "files", "main", "reports", "sandbox", "workflows"]
 
 upgrade.register(templates_app, state=_state, out=out, err=err)  # templates upgrade
+app.command("serve")(webhook.serve)  # the webhook receiver and its hook
+app.add_typer(webhook.webhook_app, name="webhook")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

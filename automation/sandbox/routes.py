@@ -345,3 +345,9 @@ def find_route(method: str, segments: list[str]) -> tuple[Route | None, dict[str
             return route, args, True
         path_exists = True
     return None, {}, path_exists
+
+
+# The project hooks API lives in its own module, which builds on this one.
+from automation.sandbox import hooks  # noqa: E402
+
+ROUTES = (*ROUTES, *hooks.routes(_route))

@@ -1,0 +1,61 @@
+"""Notes that must exist once even when two writers act at once.
+
+The receiver and a scheduled run (or two receivers behind a load balancer)
+may decide the same thing about one issue at the same moment: both read its
+notes, both see no completion summary, both post one. GitLab has no
+conditional write for notes, so the writers converge afterwards instead.
+A note whose body carries a "once" marker (a completion summary, a nudge, a
+dashboard action's record) is
+
+1. not posted when the bot's notes already hold one with the same markers
+   (the other writer got there first: its quick actions ran with it), and
+2. after posting, the bot's notes with those markers are read again and all
+   but the oldest (lowest id) are deleted: whichever writer reads last sees
+   both and removes the later one; a delete that finds the note gone (the
+   other writer removed it) is fine.
+
+That costs two GETs per such note, which are rare next to label changes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+
+from automation.api import GitLabApi, Note
+from automation.errors import NotFoundError
+
+_ONCE = re.compile(
+    r"<!-- salesbot:(?:complete fp=[0-9a-f]+|nudge date=[^ >]+|dashboard-action id=[^ >]+)"
+)
+
+
+def once_key(body: str) -> tuple[str, ...]:
+    """The body's once-markers, in order; empty for an ordinary note."""
+    return tuple(_ONCE.findall(body))
+
+
+def _same(api: GitLabApi, iid: int, key: tuple[str, ...]) -> list[Note]:
+    me = api.me().username
+    found = [
+        n
+        for n in api.newest_notes(iid)
+        if n.author == me and not n.system and once_key(n.body) == key
+    ]
+    return sorted(found, key=lambda n: n.id)
+
+
+def post_once(api: GitLabApi, iid: int, body: str) -> bool:
+    """Post `body` on issue `iid` unless a note with its once-markers exists;
+    True when this call posted it."""
+    key = once_key(body)
+    if not key:
+        api.create_note(iid, body)
+        return True
+    if _same(api, iid, key):
+        return False
+    api.create_note(iid, body)
+    for extra in _same(api, iid, key)[1:]:
+        with contextlib.suppress(NotFoundError):  # the other writer removed it first
+            api.delete_note(iid, extra.id)
+    return True

@@ -1,0 +1,153 @@
+"""The ASGI app: `POST /webhook` for GitLab, `GET /-/health` for probes.
+
+A delivery is answered within milliseconds whatever the load: the handler
+only checks the secret, reads the JSON, looks the delivery up among those
+already seen and hands the issue's iid to the dispatcher, which never blocks.
+GitLab disables a hook that times out (10 s by default) or keeps failing (a
+4xx or 5xx counts as a failure: `WebHooks::AutoDisabling`, GitLab 17.x), so
+everything but a wrong secret or an unreadable body gets a 2xx, including an
+event dropped because the queues are full.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from automation.receiver import logs
+from automation.receiver.dedupe import Seen, delivery_key
+from automation.receiver.dispatch import Dispatcher
+from automation.receiver.events import BadPayload, Event, parse
+
+# GitLab caps a payload's description at 1 MB, and an update carries it twice
+# (current and previous): anything much larger is not GitLab's.
+MAX_BODY = 25 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Whose events these are: the bot (its own events are ignored), its
+    label, and the project (a group hook also sends other projects' events)."""
+
+    bot_username: str
+    bot_label: str
+    project: str  # path or numeric id, as configured
+
+
+def _ignored(event: Event, who: Identity) -> str | None:
+    """Why an event needs no work, or None."""
+    if event.iid is None:
+        return "not about an issue"
+    if event.username.lower() == who.bot_username.lower():
+        return "the bot's own event"
+    project = who.project.lower()
+    if (event.project_id is not None or event.project_path) and project not in (
+        str(event.project_id),
+        event.project_path.lower(),
+    ):
+        return "another project"
+    if event.labels is not None and who.bot_label not in event.labels:
+        return "not a bot issue"
+    return None
+
+
+class Receiver:
+    def __init__(
+        self, *, secret: str, identity: Identity, dispatcher: Dispatcher, seen: Seen | None = None
+    ) -> None:
+        if not secret:
+            raise ValueError("a webhook secret is required")
+        self._secret = secret.encode("utf-8")
+        self.identity = identity
+        self.dispatcher = dispatcher
+        self.seen = seen or Seen()
+        self.stopping = False
+        self.unauthorized = 0
+        self.app = Starlette(
+            routes=[
+                Route("/webhook", self.webhook, methods=["POST"]),
+                Route("/-/health", self.health, methods=["GET"]),
+            ],
+            lifespan=self._lifespan,
+        )
+
+    @asynccontextmanager
+    async def _lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        self.dispatcher.start()
+        logs.event(outcome="started", workers=self.dispatcher.workers)
+        try:
+            yield
+        finally:
+            # uvicorn has stopped accepting and answered every open request:
+            # finish the queued work before the process exits.
+            self.stopping = True
+            left = self.dispatcher.stop()
+            logs.event(outcome="stopped", unfinished=left)
+
+    def _authorised(self, given: str | None) -> bool:
+        if given is None:
+            return False
+        # Starlette decodes header bytes as latin-1: encoding back gives GitLab's bytes
+        return hmac.compare_digest(given.encode("latin-1", "replace"), self._secret)
+
+    async def webhook(self, request: Request) -> JSONResponse:
+        headers = request.headers
+        fields: dict[str, object] = {
+            "hook": headers.get("x-gitlab-event", ""),
+            "event_uuid": headers.get("x-gitlab-event-uuid", ""),
+            "webhook_uuid": headers.get("x-gitlab-webhook-uuid", ""),
+            "instance": headers.get("x-gitlab-instance", ""),
+        }
+        if not self._authorised(headers.get("x-gitlab-token")):
+            self.unauthorized += 1
+            logs.event(**fields, outcome="unauthorized")
+            return JSONResponse({"message": "401 Unauthorized"}, status_code=401)
+        length = headers.get("content-length", "")
+        if length.isdigit() and int(length) > MAX_BODY:
+            logs.event(**fields, outcome="too-large")
+            return JSONResponse({"message": "payload too large"}, status_code=413)
+        body = await request.body()
+        try:
+            event = parse(str(fields["hook"]), body)
+        except BadPayload as exc:
+            logs.event(**fields, outcome="bad-payload", reason=str(exc))
+            return JSONResponse({"message": str(exc)}, status_code=400)
+        fields.update(kind=event.kind, action=event.action, iid=event.iid, user=event.username)
+        reason = _ignored(event, self.identity)
+        if reason is not None:
+            logs.event(**fields, outcome="ignored", reason=reason)
+            return JSONResponse({"outcome": "ignored", "reason": reason}, status_code=200)
+        if not self.seen.first_time(delivery_key(headers.get("idempotency-key"), body)):
+            logs.event(**fields, outcome="duplicate")
+            return JSONResponse({"outcome": "duplicate"}, status_code=200)
+        assert event.iid is not None
+        submitted = self.dispatcher.submit(event.iid, fields)
+        if submitted == "dropped":
+            logs.event(
+                **fields,
+                outcome="dropped",
+                reason="the queue is full; the next scheduled sweep catches up",
+            )
+        elif submitted != "queued":  # a queued event is logged when it is done
+            logs.event(**fields, outcome=submitted)
+        return JSONResponse({"outcome": submitted}, status_code=202)
+
+    async def health(self, request: Request) -> JSONResponse:
+        dispatcher = self.dispatcher
+        body = {
+            "status": "stopping" if self.stopping else "ok",
+            "queued": dispatcher.queued,
+            "in_flight": dispatcher.in_flight,
+            "processed": dispatcher.processed,
+            "coalesced": dispatcher.coalesced,
+            "dropped": dispatcher.dropped,
+            "unauthorized": self.unauthorized,
+        }
+        return JSONResponse(body, status_code=503 if self.stopping else 200)
