@@ -33,7 +33,7 @@ from automation.errors import AuthError, GitLabError, InputError, NotGitLabError
 from automation.records import Issue, IssueChange, LabelEvent, NewIssue, Note, User
 
 # dashboard.py, demo.py and tests still import these from here
-__all__ = ["GitLabApi", "Issue", "LabelEvent", "Note", "Settings", "User"]
+__all__ = ["GitLabApi", "Settings"]
 
 T = TypeVar("T")
 

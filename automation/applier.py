@@ -7,7 +7,6 @@ run in order; an action whose issue could not be created is skipped.
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections import Counter
@@ -15,6 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from automation import hidden
 from automation.actions import (
     Action,
     Comment,
@@ -262,9 +262,6 @@ class Applier:
 
 
 SKIPPED_IN_CHAIN = "not attempted: an earlier write of the same action failed"
-_BOX_LINE = re.compile(
-    r"^(?P<head>\s*[-*+] \[)[ xX](?P<tail>\] .*<!--\s*task:(?P<key>[A-Za-z0-9._-]+)\s*-->.*)$"
-)
 
 
 def same_text(a: str, b: str) -> bool:
@@ -283,7 +280,7 @@ def keep_ticks(body: str, fresh: str, release: frozenset[str]) -> str:
     ticked = {item.key for item in parse(fresh).items if item.key and item.checked}
     lines = []
     for line in body.split("\n"):
-        match = _BOX_LINE.match(line)
+        match = hidden.KEYED_BOX_LINE_RE.match(line)
         if match is not None:
             mark = "x" if match["key"] in ticked and match["key"] not in release else " "
             line = f"{match['head']}{mark}{match['tail']}"

@@ -56,22 +56,15 @@ from automation.fields import (
     raise_cross,
 )
 from automation.registry import TemplateKind
-from automation.team import Member, Team, team_problems, unknown_usernames
+from automation.team import Team, team_problems
 
-# Member, Team, Segment, Department and unknown_usernames are imported from
-# here by modules written before the roster moved to automation.team.
 __all__ = [
     "Config",
     "ConfigValidationError",
-    "Department",
-    "Member",
-    "Segment",
-    "Team",
     "WorkflowConfig",
     "load",
     "load_config",
     "load_team",
-    "unknown_usernames",
 ]
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"

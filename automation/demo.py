@@ -21,13 +21,16 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from automation.api import GitLabApi, Issue, Settings
+from automation import registry
+from automation.api import GitLabApi, Settings
 from automation.bot import Bot
 from automation.checklist import parse
-from automation.config import Team, load
+from automation.config import load
 from automation.output import summary_lines
-from automation.run import WORKFLOWS, run
+from automation.records import Issue, IssueChange
+from automation.run import run
 from automation.sandbox import Sandbox
+from automation.team import Team
 from automation.workflows import handover
 
 DAY0 = date(2026, 11, 30)  # a Monday
@@ -132,7 +135,7 @@ def simulate_people(world: DemoWorld, today: date, horizon: date) -> int:
         person = GitLabApi(
             Settings(world.sandbox.url, world.sandbox.project_path, world.sandbox.token_for(owner))
         )
-        person.update_issue(issue.iid, {"description": tick(issue.description, lines)})
+        person.edit_issue(issue.iid, IssueChange(description=tick(issue.description, lines)))
         ticked += 1
     return ticked
 
@@ -222,7 +225,7 @@ def run_demo(console: Console, *, config_path: Path, serve: bool = False) -> Non
                     f"  2 account handovers requested: {len(report.created)} opened", markup=False
                 )
             result = run(bot, today, config_path=config_path)
-            for line in summary_lines(result.report, WORKFLOWS):
+            for line in summary_lines(result.report, tuple(w.name for w in registry.ALL)):
                 console.print(f"  {line}", markup=False)
             if n + 1 < len(DAYS):
                 next_day = DAY0 + timedelta(days=DAYS[n + 1])

@@ -42,7 +42,12 @@ COMMENT_RE = re.compile(r"<!--.*?-->", re.DOTALL)
 
 # -- task keys -------------------------------------------------------------------
 
-TASK_KEY_RE = re.compile(r"<!--\s*task:([A-Za-z0-9._-]+)\s*-->")
+_TASK_KEY_CHARS = r"[A-Za-z0-9._-]+"
+TASK_KEY_RE = re.compile(rf"<!--\s*task:({_TASK_KEY_CHARS})\s*-->")
+# A keyed checklist line: its box (`head`, the mark, `tail`) and its task key.
+KEYED_BOX_LINE_RE = re.compile(
+    rf"^(?P<head>\s*[-*+] \[)[ xX](?P<tail>\] .*<!--\s*task:(?P<key>{_TASK_KEY_CHARS})\s*-->.*)$"
+)
 
 
 def task_key(key: str) -> str:
@@ -61,9 +66,23 @@ HIDDEN_AT_END_RE = re.compile(
 )
 
 
+# A dashboard action box's task key: `dashboard.<kind>.<iid>`.
+DASHBOARD_BOX_KEY_RE = re.compile(r"^dashboard\.(extend|waive|reassign)\.(\d+)$")
+
+
 def offered_box(offered: str, key: str) -> str:
     """The trailer of a dashboard box: `OFFERED_BOX_RE` reads it back."""
     return f"<!-- offered:{offered} --> {task_key(key)}"
+
+
+def offered_boxes(description: str) -> dict[str, str]:
+    """The offer of each dashboard box in `description`, by task key."""
+    return {m["key"]: m["offered"] for m in OFFERED_BOX_RE.finditer(description)}
+
+
+def hidden_at_end(text: str) -> re.Match[str] | None:
+    """The last `task:`/`offered:` comment ending `text` (see `HIDDEN_AT_END_RE`)."""
+    return HIDDEN_AT_END_RE.search(text)
 
 
 # -- nudges and waivers -------------------------------------------------------------
@@ -129,6 +148,26 @@ def unattributed(key: str, day: date, done: bool) -> str:
         f"<!-- salesbot:unattributed key={key} date={day.isoformat()} "
         f"done={'yes' if done else 'no'} -->"
     )
+
+
+def unattributed_notices(description: str) -> Iterator[tuple[str, date, bool]]:
+    """(key, date, done) of every unattributed-tick notice in `description`."""
+    for m in UNATTRIBUTED_RE.finditer(description):
+        yield m["key"], date.fromisoformat(m["date"]), m["done"] == "yes"
+
+
+# -- notes that must exist once (automation.once) -----------------------------------
+
+# The prefix of a completion, nudge or dashboard-action comment, with its
+# identifying field: two notes with the same ones say the same thing.
+ONCE_RE = re.compile(
+    r"<!-- salesbot:(?:complete fp=[0-9a-f]+|nudge date=[^ >]+|dashboard-action id=[^ >]+)"
+)
+
+
+def once_markers(body: str) -> tuple[str, ...]:
+    """`body`'s once-markers, in order; empty for an ordinary note."""
+    return tuple(ONCE_RE.findall(body))
 
 
 # -- the attention section's data ------------------------------------------------------

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from automation.report import STATUS_TEXT, TITLES, Row, Snapshot
+from automation.report import STATUS_TEXT, Row, Snapshot
 from automation.report.markdown import more_words, overdue_rows, totals_words
 
 WEBHOOK_VARIABLE = "SALESBOT_SLACK_WEBHOOK"
@@ -58,7 +58,7 @@ def digest(
     """The Slack message: per-workflow figures, then the overdue issues."""
     figures = []
     for totals in snapshot.totals():
-        figures.append(f"*{_slack(TITLES[totals.workflow])}*: {totals_words(totals)}")
+        figures.append(f"*{_slack(totals.title)}*: {totals_words(totals)}")
     overdue = overdue_rows(snapshot)
     lines = [_overdue_line(r) for r in overdue[:OVERDUE_LIMIT]]
     if len(overdue) > OVERDUE_LIMIT:

@@ -20,19 +20,16 @@ That costs two GETs per such note, which are rare next to label changes.
 from __future__ import annotations
 
 import contextlib
-import re
 
-from automation.api import GitLabApi, Note
+from automation import hidden
+from automation.api import GitLabApi
 from automation.errors import NotFoundError
-
-_ONCE = re.compile(
-    r"<!-- salesbot:(?:complete fp=[0-9a-f]+|nudge date=[^ >]+|dashboard-action id=[^ >]+)"
-)
+from automation.records import Note
 
 
 def once_key(body: str) -> tuple[str, ...]:
     """The body's once-markers, in order; empty for an ordinary note."""
-    return tuple(_ONCE.findall(body))
+    return hidden.once_markers(body)
 
 
 def _same(api: GitLabApi, iid: int, key: tuple[str, ...]) -> list[Note]:

@@ -13,8 +13,6 @@ from automation.dashboard import refresh_dashboard
 from automation.workflows import consults
 from automation.workflows.common import label_set
 
-WORKFLOWS = ("onboarding", "give-back", "opportunity", "handover", "dashboard")
-
 
 @dataclass
 class RunResult:

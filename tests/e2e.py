@@ -30,12 +30,13 @@ import yaml
 from gitlab.v4.objects import Project
 
 from automation import dashboard
-from automation.api import GitLabApi, Issue, Note, Settings
+from automation.api import GitLabApi, Settings
 from automation.bot import Bot
 from automation.cli import main
 from automation.config import load
 from automation.index import track
 from automation.marker import find
+from automation.records import Issue, Note
 from automation.sandbox import Sandbox
 from automation.workflows import handover
 

@@ -16,9 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from automation import dashboard
-from automation.api import Issue
 from automation.checklist import progress_bar
 from automation.cli import main
+from automation.records import Issue
 from automation.sandbox import Sandbox
 from automation.sandbox.system_notes import checklist_note_text
 from automation.workflows import handover

@@ -30,10 +30,11 @@ from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from automation.api import GitLabApi, Issue, Settings
+from automation.api import GitLabApi, Settings
 from automation.cli import main
 from automation.index import track
 from automation.labels import scope_of
+from automation.records import Issue
 from automation.sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent

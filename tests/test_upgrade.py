@@ -8,10 +8,10 @@ import pytest
 
 from automation import checklist
 from automation.actions import RewriteDescription
-from automation.api import Issue
 from automation.errors import TemplateError
 from automation.index import Tracked
 from automation.marker import Marker
+from automation.records import Issue
 from automation.template_export import PLACEHOLDERS
 from automation.templates import render
 from automation.upgrade import carry_ticks, kind_of, load_spec, plan, upgrade

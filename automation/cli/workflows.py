@@ -157,15 +157,14 @@ def run_command(ctx: typer.Context, dry_run: DryRun = False, as_json: AsJson = F
 
     state = _state(ctx)
     result = run(state.bot(), state.date(), config_path=state.config_path, dry_run=dry_run)
+    from automation import registry
     from automation.output import print_failures, print_plan, summary_lines
 
     if dry_run:
         print_plan(out, result.plan, as_json=as_json, title="Run (dry run)")
         return
     print_failures(err, result.report)
-    for line in summary_lines(
-        result.report, ("onboarding", "give-back", "opportunity", "handover")
-    ):
+    for line in summary_lines(result.report, registry.NAMES):
         out.print(line, markup=False)
     if result.report.failures:
         raise typer.Exit(2)

@@ -57,7 +57,6 @@ from typing import TYPE_CHECKING
 
 from automation import attention
 from automation.actions import CreateIssue, EditIssue, Plan
-from automation.api import Issue
 from automation.applier import Outcome, Report, same_text
 from automation.dashboard.boxes import (
     KEY,
@@ -90,6 +89,7 @@ from automation.dashboard.plan import (
 from automation.dashboard.reading import Reading, read
 from automation.dashboard.ticks import Request, TickNote, read_tick, requesters, ticked, unescape
 from automation.index import Listing
+from automation.records import Issue
 from automation.report import Snapshot, figures
 
 if TYPE_CHECKING:

@@ -3,32 +3,23 @@ explanations of ticks GitLab did not credit."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-from automation import attention
+from automation import attention, hidden, registry
 from automation.config import Config, DashboardConfig
 from automation.marker import Marker
 from automation.report import Row, Snapshot, render_markdown
 
-WORKFLOW = "dashboard"
+WORKFLOW = registry.DASHBOARD.name
 KEY = "main"
 MARKER = Marker(WORKFLOW, KEY)
 # Someone may tick a box between our read and our write: `actions.EditIssue`
 # makes the applier read the dashboard again right before writing it.
 
 Kind = Literal["extend", "waive", "reassign"]
-_ACTION_KEY = re.compile(r"^dashboard\.(extend|waive|reassign)\.(\d+)$")
-_BOX_OFFERED = re.compile(
-    r"<!-- offered:(?P<offered>[0-9.-]+) --> <!-- task:(?P<key>dashboard\.\w+\.\d+) -->"
-)
-_NOTICE = re.compile(
-    r"<!-- salesbot:unattributed key=(?P<key>dashboard\.\w+\.\d+) "
-    r"date=(?P<date>\d{4}-\d{2}-\d{2}) done=(?P<done>yes|no) -->"
-)
 # An explanation of an uncredited tick stays on the dashboard this many days.
 NOTICE_DAYS = 7
 
@@ -61,7 +52,7 @@ def box_text(kind: Kind, iid: int, settings: DashboardSettings) -> str:
 
 def _box(key: str, text: str, pending: frozenset[str], offered: str) -> str:
     mark = "x" if key in pending else " "
-    return f"- [{mark}] {text} <!-- offered:{offered} --> <!-- task:{key} -->"
+    return f"- [{mark}] {text} {hidden.offered_box(offered, key)}"
 
 
 def action_lines(
@@ -84,7 +75,7 @@ def action_lines(
         wanted: list[tuple[Kind, bool]] = [
             ("extend", row.overdue or (row.due is not None and row.due <= soon)),
             ("waive", row.overdue),
-            ("reassign", row.workflow == "handover"),
+            ("reassign", row.workflow == registry.HANDOVER.name),
         ]
         for kind, offer in wanted:
             key = action_key(kind, row.iid)
@@ -138,7 +129,7 @@ def _carried(snapshot: Snapshot) -> str:
 
 def offers(description: str) -> dict[str, str]:
     """The day each action box of a dashboard description was offered."""
-    return {m["key"]: m["offered"] for m in _BOX_OFFERED.finditer(description)}
+    return hidden.offered_boxes(description)
 
 
 def next_offer(previous: str | None, today: date) -> str:
@@ -168,7 +159,7 @@ def notice_lines(notices: Sequence[Notice], settings: DashboardSettings) -> list
         return []
     lines = []
     for notice in sorted(notices, key=lambda n: (n.day, n.key)):
-        match = _ACTION_KEY.match(notice.key)
+        match = hidden.DASHBOARD_BOX_KEY_RE.match(notice.key)
         if match is None:
             continue
         kind: Kind = match[1]  # type: ignore[assignment]
@@ -184,10 +175,7 @@ def notice_lines(notices: Sequence[Notice], settings: DashboardSettings) -> list
                 f"not done on {notice.day}: salesbot assigns only the person who ticked the "
                 f"box and never guesses. Tick it again by clicking it, or assign #{iid} yourself."
             )
-        trailer = (
-            f"<!-- salesbot:unattributed key={notice.key} date={notice.day.isoformat()} "
-            f"done={'yes' if notice.done else 'no'} -->"
-        )
+        trailer = hidden.unattributed(notice.key, notice.day, notice.done)
         lines.append(f"- {text}: {what} {trailer}")
     header = (
         "**Ticks GitLab did not credit.** GitLab records who ticked a box only when the "
@@ -200,8 +188,8 @@ def notice_lines(notices: Sequence[Notice], settings: DashboardSettings) -> list
 def read_notices(description: str, today: date) -> list[Notice]:
     """The explanations a dashboard shows, less those older than NOTICE_DAYS."""
     found: dict[str, Notice] = {}
-    for m in _NOTICE.finditer(description):
-        notice = Notice(m["key"], date.fromisoformat(m["date"]), m["done"] == "yes")
+    for key, day, done in hidden.unattributed_notices(description):
+        notice = Notice(key, day, done)
         if notice.day >= today - timedelta(days=NOTICE_DAYS):
             found[notice.key] = notice
     return list(found.values())

@@ -7,12 +7,11 @@ finishes what is missing."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from automation import hidden
+from automation import hidden, registry
 from automation.actions import (
     Action,
     Comment,
@@ -24,7 +23,6 @@ from automation.actions import (
     Step,
     UpdateIssue,
 )
-from automation.api import Note
 from automation.applier import same_text
 from automation.dashboard.boxes import (
     MARKER,
@@ -40,12 +38,10 @@ from automation.dashboard.boxes import (
 from automation.dashboard.reading import Reading
 from automation.dashboard.ticks import Request, ticked
 from automation.index import Tracked
+from automation.records import Note
 from automation.report import Row, Snapshot
 from automation.workflows import sweep
 from automation.workflows.common import Environment
-
-# the bot's note that carried out a dashboard action (its id and change)
-_DONE = re.compile(r"<!-- salesbot:dashboard-action (?P<fields>[^>]*?) -->")
 
 
 @dataclass(frozen=True)
@@ -79,11 +75,8 @@ def action_id(dashboard_iid: int, request: Request) -> str:
 
 
 def _trailer(dashboard_iid: int, request: Request, **change: str) -> str:
-    fields = " ".join(f"{name}={value}" for name, value in change.items())
-    tail = f" {fields}" if fields else ""
-    return (
-        f"<!-- salesbot:dashboard-action id={action_id(dashboard_iid, request)} "
-        f"kind={request.kind}{tail} -->"
+    return hidden.dashboard_action(
+        id=action_id(dashboard_iid, request), kind=request.kind, **change
     )
 
 
@@ -95,8 +88,7 @@ def done_record(
     for note in notes:
         if note.author != bot:
             continue
-        for match in _DONE.finditer(note.body):
-            fields = dict(part.split("=", 1) for part in match["fields"].split() if "=" in part)
+        for fields in hidden.dashboard_actions(note.body):
             if fields.get("id") == wanted:
                 return fields
             # written before action ids: the tick's note id
@@ -159,12 +151,12 @@ def _job(
         body = (
             f"The reminder due on {skipped} is waived: {asked}. The next one comes no "
             f"earlier than {skipped + timedelta(days=cadence)}.\n\n"
-            f"<!-- salesbot:nudge date={skipped.isoformat()} -->\n"
-            f"<!-- salesbot:waived by={request.by or 'unknown'} -->\n"
+            f"{hidden.nudge(skipped)}\n"
+            f"{hidden.waived(request.by or 'unknown')}\n"
             f"{_trailer(board, request)}"
         )
         return Job(request, row.workflow, (Comment(ref, body, reason="dashboard: waive"),), chain)
-    if row.workflow != "handover":
+    if row.workflow != registry.HANDOVER.name:
         return f"#{row.iid}: only handovers can be reassigned from the dashboard"
     if request.by is None:
         return f"#{row.iid}: GitLab did not record who ticked 'reassign', so it was not reassigned"

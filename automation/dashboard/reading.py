@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from automation.api import Issue, Note, User
+from automation import registry
 from automation.dashboard.boxes import KEY, WORKFLOW, DashboardSettings
 from automation.dashboard.ticks import Request, requesters, ticked
 from automation.index import Listing, Tracked
-from automation.report import WORKFLOWS, Snapshot, figures
+from automation.records import Issue, Note, User
+from automation.report import Snapshot, figures
 from automation.workflows.common import Environment
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ def read(
         snapshot,
         dashboard,
         tuple(requests),
-        {t.issue.iid: t for t in index.of(*WORKFLOWS)},
+        {t.issue.iid: t for t in index.of(*registry.NAMES)},
         history,
         users,
     )

@@ -7,9 +7,10 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from automation.api import Note
+from automation import hidden
 from automation.checklist import parse
-from automation.dashboard.boxes import _ACTION_KEY, Kind, offers
+from automation.dashboard.boxes import Kind
+from automation.records import Note
 
 # -- reading the ticks ---------------------------------------------------------------
 
@@ -18,15 +19,8 @@ _TICK_NOTE = re.compile(
     r"^marked the checklist item \*\*(?P<text>.*)\*\* as (?P<state>completed|incomplete)\s*$",
     re.DOTALL,
 )
-_TASK_KEY = re.compile(r"<!--\s*task:([A-Za-z0-9._-]+)\s*-->")
-_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 # CommonMark: a backslash before any ASCII punctuation character escapes it.
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
-# The box's hidden comments at the end of a tick note's text, with or without
-# their delimiters (GitLab.com keeps only a comment's inner text).
-_HIDDEN_AT_END = re.compile(
-    r"\s*(?:<!--\s*)?(?P<name>task|offered):(?P<value>[A-Za-z0-9._:-]+)(?:\s*-->)?\s*$"
-)
 
 
 @dataclass(frozen=True)
@@ -45,9 +39,9 @@ class Request:
 def ticked(description: str) -> list[Request]:
     """The action boxes ticked in a dashboard description."""
     found = []
-    days = offers(description)
+    days = hidden.offered_boxes(description)
     for item in parse(description).items:
-        match = _ACTION_KEY.match(item.key or "")
+        match = hidden.DASHBOARD_BOX_KEY_RE.match(item.key or "")
         if match and item.checked:
             kind: Kind = match[1]  # type: ignore[assignment]
             key = item.key or ""
@@ -56,7 +50,7 @@ def ticked(description: str) -> list[Request]:
 
 
 def _normalise(text: str) -> str:
-    return " ".join(_COMMENT.sub(" ", text).split())
+    return " ".join(hidden.COMMENT_RE.sub(" ", text).split())
 
 
 def unescape(text: str) -> str:
@@ -84,13 +78,13 @@ def read_tick(body: str) -> TickNote | None:
         return None
     text = unescape(match["text"])
     key = offered = None
-    while (hidden := _HIDDEN_AT_END.search(text)) is not None:
-        if hidden["name"] == "task":
-            key = key or hidden["value"]
+    while (trailer := hidden.hidden_at_end(text)) is not None:
+        if trailer["name"] == "task":
+            key = key or trailer["value"]
         else:
-            offered = offered or hidden["value"]
-        text = text[: hidden.start()]
-    if key is None and (keyed := _TASK_KEY.search(text)) is not None:
+            offered = offered or trailer["value"]
+        text = text[: trailer.start()]
+    if key is None and (keyed := hidden.TASK_KEY_RE.search(text)) is not None:
         key = keyed[1]
     return TickNote(text.strip(), key, offered, match["state"] == "completed")
 

@@ -6,10 +6,10 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 
-from automation import attention
+from automation import attention, registry
 from automation.attention import Attention
 from automation.checklist import Checklist, parse
-from automation.config import Config, Team
+from automation.config import Config
 from automation.index import Index, Listing, Tracked
 from automation.report.model import (
     ADOPTED_KEY,
@@ -23,6 +23,7 @@ from automation.report.model import (
     Snapshot,
     Status,
 )
+from automation.team import Team
 from automation.workflows import onboarding, sweep
 from automation.workflows.common import Environment
 
@@ -102,12 +103,10 @@ def _phase(config: Config, assessment: sweep.Assessment) -> tuple[str, date | No
         # the template's sections are the project's stages: Problem, Proposal, Adoption...
         part = next((s for s in assessment.checklist.sections if not s.is_complete), None)
         return (part.title if part else "done"), tracked.issue.due_date
-    if tracked.marker.workflow == "opportunity":
-        labels = set(tracked.issue.labels)
-        ldr = bool(set(config.workflows.ldr.labels) & labels) and not bool(
-            set(config.workflows.consult.labels) & labels
-        )
-        return ("LDR" if ldr else "consult"), tracked.issue.due_date
+    if tracked.marker.workflow == registry.OPPORTUNITY.name:
+        kind = registry.kind_of(config, tracked.marker.workflow, tracked.issue.labels)
+        consult = kind is not None and kind.template == "consult"
+        return ("consult" if consult else "LDR"), tracked.issue.due_date
     return "", tracked.issue.due_date
 
 

@@ -11,6 +11,7 @@ from importlib import resources
 import jinja2
 from markupsafe import Markup
 
+from automation import registry
 from automation.report.markdown import adoption_line, run_words
 from automation.report.model import STATUS_TEXT, Row, Snapshot
 
@@ -35,6 +36,9 @@ def _environment() -> jinja2.Environment:
         status_text=_status_text,
         adoption_line=adoption_line,
         adopted_share=_adopted_share,
+        # workflow names as automation.registry spells them
+        GIVE_BACK=registry.GIVE_BACK.name,
+        ONBOARDING=registry.ONBOARDING.name,
     )
     return env
 

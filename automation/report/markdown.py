@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from automation import registry
 from automation.attention import Attention
 from automation.checklist import progress_bar
 from automation.neutralise import Context, neutralise
@@ -174,7 +175,7 @@ def _workflow_blocks(
     for totals in snapshot.totals():
         workflow = totals.workflow
         rows, more = _capped(snapshot.of(workflow), max_rows)
-        if workflow == "give-back":
+        if workflow == registry.GIVE_BACK.name:
             every, more = _capped(snapshot.give_back, max_rows)
             if not every:
                 continue
@@ -189,7 +190,7 @@ def _workflow_blocks(
             extra = actions(rows)
             if extra:
                 lines += ["", *extra]
-        if workflow == "onboarding" and snapshot.cohort:
+        if workflow == registry.ONBOARDING.name and snapshot.cohort:
             shown = {r.iid for r in rows}
             lines += ["", *gantt([h for h in snapshot.cohort if h.row.iid in shown])]
     return lines

@@ -6,18 +6,15 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any, Literal
 
+from automation import registry
 from automation.attention import Attention
 
 REPORT_VERSION = 1
 FORMATS = ("md", "html", "json")
 DUE_SOON_DAYS = 7
-WORKFLOWS = ("onboarding", "give-back", "opportunity", "handover")
-TITLES = {
-    "onboarding": "Onboarding 30/60/90",
-    "give-back": "Give Back projects",
-    "opportunity": "Opportunity consults and deal reviews",
-    "handover": "Account handovers",
-}
+# The report's workflows and their headings, in order: as automation.registry lists them.
+WORKFLOWS = registry.NAMES
+TITLES = {w.name: w.title for w in registry.BUSINESS}
 
 Status = Literal["overdue", "not-started", "in-progress", "complete", "left"]
 PhaseState = Literal["done", "overdue", "active", "upcoming"]
@@ -146,7 +143,8 @@ class Snapshot:
     @property
     def give_back(self) -> list[Row]:
         """Every Give Back project, open ones first (overdue first), then finished ones."""
-        return self.of("give-back") + [r for r in self.closed if r.workflow == "give-back"]
+        give_back = registry.GIVE_BACK.name
+        return self.of(give_back) + [r for r in self.closed if r.workflow == give_back]
 
     @property
     def people(self) -> set[str]:
