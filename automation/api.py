@@ -2,10 +2,11 @@
 
 Everything else works with the small frozen records of `automation.records`
 (`Issue`, `Note`, `User`, `LabelEvent`, `NewIssue`, `IssueChange`), built and
-translated to GitLab's REST fields only here, so services are tested against the sandbox
-through this adapter and never see python-gitlab objects. Every python-gitlab
-error becomes one of our own (`automation.errors`) with a one-line message
-that names the host and what to check, and never the token.
+translated to GitLab's REST fields only here and in `automation.rest_fields`,
+so services are tested against the sandbox through this adapter and never
+see python-gitlab objects. Every python-gitlab error becomes one of our own
+(`automation.errors`) with a one-line message that names the host and what
+to check, and never the token.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import date
 from typing import Any, TypeVar
 
 import gitlab
 import gitlab.exceptions
 import requests
 
+from automation import rest_fields
 from automation.connection import (
     RequestStats,
     Settings,
@@ -32,7 +33,6 @@ from automation.connection import (
 from automation.errors import AuthError, GitLabError, InputError, NotGitLabError
 from automation.records import Issue, IssueChange, LabelEvent, NewIssue, Note, User
 
-# dashboard.py, demo.py and tests still import these from here
 __all__ = ["GitLabApi", "Settings"]
 
 T = TypeVar("T")
@@ -46,59 +46,6 @@ PAGE_SIZE = 100  # GitLab's maximum per_page
 # Pages of one listing requested at once (see `GitLabApi.iter_issues`).
 LIST_WINDOW = 4
 MAX_DESCRIPTION = 1_048_576  # GitLab's limit on issue descriptions (reference §4)
-
-
-def _user(data: Mapping[str, Any]) -> User:
-    return User(id=int(data["id"]), username=str(data["username"]), name=str(data["name"]))
-
-
-def _issue(data: Mapping[str, Any]) -> Issue:
-    """An `Issue` from a list or get response (REST field names stay in this module)."""
-    tasks = data.get("task_completion_status") or {}
-    due = data.get("due_date")
-    refs = data.get("references") or {}
-    return Issue(
-        iid=int(data["iid"]),
-        project_id=int(data["project_id"]),
-        title=str(data.get("title") or ""),
-        description=str(data.get("description") or ""),
-        state=str(data.get("state") or "opened"),
-        labels=tuple(sorted(data.get("labels") or ())),
-        assignees=tuple(a["username"] for a in data.get("assignees") or ()),
-        author=str((data.get("author") or {}).get("username", "")),
-        due_date=date.fromisoformat(due) if due else None,
-        web_url=str(data.get("web_url") or ""),
-        reference=str(refs.get("full") or f"#{data['iid']}"),
-        created_at=str(data.get("created_at") or ""),
-        updated_at=str(data.get("updated_at") or ""),
-        confidential=bool(data.get("confidential")),
-        task_count=int(tasks.get("count", 0)),
-        task_completed=int(tasks.get("completed_count", 0)),
-        user_notes_count=_count(data.get("user_notes_count")),
-    )
-
-
-def _count(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _note(data: Mapping[str, Any]) -> Note:
-    return Note(
-        id=int(data["id"]),
-        body=str(data.get("body") or ""),
-        author=str((data.get("author") or {}).get("username", "")),
-        system=bool(data.get("system")),
-        created_at=str(data.get("created_at") or ""),
-    )
-
-
-def _label_event(data: Mapping[str, Any]) -> LabelEvent:
-    return LabelEvent(
-        label=str((data.get("label") or {}).get("name", "")),
-        action=str(data.get("action") or ""),
-        user=str((data.get("user") or {}).get("username", "")),
-        created_at=str(data.get("created_at") or ""),
-    )
 
 
 class GitLabApi:
@@ -219,7 +166,7 @@ class GitLabApi:
                         f"{self.settings.url} did not answer /api/v4/user with GitLab's JSON: "
                         "check GITLAB_URL"
                     )
-                return _user(data)
+                return rest_fields.user(data)
 
             self._me = self._call("read the current user", fetch)
         return self._me
@@ -227,7 +174,7 @@ class GitLabApi:
     def find_user(self, username: str) -> User | None:
         def fetch() -> User | None:
             found = self._gl.users.list(username=username, **self._opts())
-            return _user(found[0].attributes) if found else None
+            return rest_fields.user(found[0].attributes) if found else None
 
         return self._call(f"look up user '{username}'", fetch)
 
@@ -266,7 +213,7 @@ class GitLabApi:
         if updated_after:
             params["updated_after"] = updated_after
         first, last = self._issue_page(params, 1)
-        yield from map(_issue, first)
+        yield from map(rest_fields.issue, first)
         if len(first) < PAGE_SIZE or last == 1:
             return
         pending: deque[Future[tuple[list[dict[str, Any]], int | None]]] = deque()
@@ -280,7 +227,7 @@ class GitLabApi:
                     if not pending:
                         return
                     page, _ = pending.popleft().result()
-                    yield from map(_issue, page)
+                    yield from map(rest_fields.issue, page)
                     if len(page) < PAGE_SIZE:
                         return
             finally:
@@ -311,7 +258,7 @@ class GitLabApi:
         issue = self._call(
             f"read issue #{iid}", lambda: self._project.issues.get(iid, **self._opts())
         )
-        return _issue(issue.attributes)
+        return rest_fields.issue(issue.attributes)
 
     def create_issue(self, fields: Mapping[str, Any], *, marker: str | None = None) -> Issue:
         """Create an issue. With `marker` (a line the description carries), a
@@ -322,7 +269,7 @@ class GitLabApi:
 
         def post() -> Issue:
             issue = self._project.issues.create(data, **self._opts(retry_transient=False))
-            return _issue(issue.attributes)
+            return rest_fields.issue(issue.attributes)
 
         def committed() -> Issue | None:
             if marker is None:
@@ -331,7 +278,7 @@ class GitLabApi:
                 order_by="created_at", sort="desc", per_page=100, get_all=False, **self._opts()
             )
             for item in newest:
-                found = _issue(item.attributes)
+                found = rest_fields.issue(item.attributes)
                 if marker in found.description and found.author == self.me().username:
                     return found
             return None
@@ -340,36 +287,11 @@ class GitLabApi:
 
     def open_issue(self, new: NewIssue, *, marker: str | None = None) -> Issue:
         """Create `new` (see `create_issue` for `marker`)."""
-        fields: dict[str, Any] = {
-            "title": new.title,
-            "description": new.description,
-            "labels": ",".join(new.labels),
-            "confidential": new.confidential,
-        }
-        if new.assignee_ids:
-            fields["assignee_ids"] = list(new.assignee_ids)
-        if new.due_date:
-            fields["due_date"] = new.due_date.isoformat()
-        return self.create_issue(fields, marker=marker)
+        return self.create_issue(rest_fields.new_issue(new), marker=marker)
 
     def edit_issue(self, iid: int, change: IssueChange) -> Issue:
         """Apply `change` in one PUT."""
-        fields: dict[str, Any] = {}
-        if change.add_labels:
-            fields["add_labels"] = ",".join(change.add_labels)
-        if change.remove_labels:
-            fields["remove_labels"] = ",".join(change.remove_labels)
-        if change.due_date:
-            fields["due_date"] = change.due_date.isoformat()
-        if change.state_event:
-            fields["state_event"] = change.state_event
-        if change.assignee_ids is not None:
-            fields["assignee_ids"] = list(change.assignee_ids)
-        if change.title is not None:
-            fields["title"] = change.title
-        if change.description is not None:
-            fields["description"] = change.description
-        return self.update_issue(iid, fields)
+        return self.update_issue(iid, rest_fields.issue_change(change))
 
     def update_issue(self, iid: int, fields: Mapping[str, Any]) -> Issue:
         """PUT only the given fields. Labels go as add_labels/remove_labels, never
@@ -381,7 +303,7 @@ class GitLabApi:
             f"update issue #{iid}",
             lambda: self._project.issues.update(iid, dict(fields), **self._opts()),
         )
-        return _issue(data)
+        return rest_fields.issue(data)
 
     def _check_description(self, fields: Mapping[str, Any]) -> None:
         description = fields.get("description")
@@ -407,7 +329,7 @@ class GitLabApi:
             item = self._call(f"list notes of issue #{iid}", lambda: next(iterator, None))
             if item is None:
                 return
-            yield _note(item.attributes)
+            yield rest_fields.note(item.attributes)
 
     def create_note(self, iid: int, body: str) -> None:
         """Comment once: after a transient failure, the newest notes are checked
@@ -425,7 +347,7 @@ class GitLabApi:
             )
             me = self.me().username
             for note in newest:
-                found = _note(note.attributes)
+                found = rest_fields.note(note.attributes)
                 if found.author == me and found.body.strip() == text:
                     return True
             return None
@@ -465,7 +387,7 @@ class GitLabApi:
             f"read label history of issue #{iid}",
             lambda: lazy.resourcelabelevents.list(get_all=True, per_page=100, **self._opts()),
         )
-        return [_label_event(e.attributes) for e in events]
+        return [rest_fields.label_event(e.attributes) for e in events]
 
     def label_names(self) -> list[str]:
         labels = self._call(
@@ -533,7 +455,7 @@ class GitLabApi:
                 sort="desc", order_by="created_at", per_page=count, get_all=False, **self._opts()
             ),
         )
-        return [_note(n.attributes) for n in notes]
+        return [rest_fields.note(n.attributes) for n in notes]
 
     def delete_note(self, iid: int, note_id: int) -> None:
         lazy = self._project.issues.get(iid, lazy=True)
