@@ -14,6 +14,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
+from automation import registry
 from automation.marker import Marker, find, is_legacy
 from automation.records import Issue
 
@@ -100,7 +101,7 @@ def build(issues: Iterable[Issue], bot_username: str) -> Index:
 # Descriptions a listing keeps: the open workflow issues (their checklists are
 # swept and reported), every Give Back project (its adoption boxes are
 # reported, closed too) and the dashboard (its ticks and "Needs attention").
-_CLOSED_KEPT = frozenset({"give-back", "dashboard"})
+_CLOSED_KEPT = frozenset({registry.GIVE_BACK.name, registry.DASHBOARD.name})
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,8 @@ class Listing:
     def index(self) -> Index:
         """The index the planners use: markers, labels, states (descriptions
         only for the dashboard, whose ticks and sections are read)."""
-        return Index(self._full(t) if t.marker.workflow == "dashboard" else t for t in self.tracked)
+        dashboard = registry.DASHBOARD.name
+        return Index(self._full(t) if t.marker.workflow == dashboard else t for t in self.tracked)
 
     def open_issues(self) -> Iterator[Issue]:
         """The open issues with their descriptions, oldest first, as `state=opened` lists them."""

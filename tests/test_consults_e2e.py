@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -138,3 +139,18 @@ def test_run_exits_2_when_gitlab_fails_and_a_rerun_finishes_the_job(
     world.sandbox.options.fault_rate = 0.0
     assert world.cli("run", today=TODAY).code == 0
     assert len(world.issues("onboarding")) == 2
+
+
+def test_the_report_tells_consults_from_ldrs_as_the_registry_does(
+    world: World, tmp_path: Path
+) -> None:
+    # automation.registry decides: an opportunity issue is a consult once it
+    # carries the consult labels, else an LDR, also when a person removed both.
+    assert sync(world, export(tmp_path)) == 0
+    ldr = world.issue("opportunity", "id:A2")
+    world.person("bob").update_issue(ldr.iid, {"remove_labels": "Lightweight Deal Review"})
+    out = tmp_path / "report.json"
+    assert world.cli("report", "--format", "json", "--out", str(out), today=TODAY).code == 0
+    phases = {i["iid"]: i["phase"] for i in json.loads(out.read_text(encoding="utf-8"))["issues"]}
+    assert phases[ldr.iid] == "LDR"
+    assert phases[world.issue("opportunity", "id:A1").iid] == "consult"

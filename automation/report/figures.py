@@ -38,7 +38,7 @@ def figures(env: Environment, team: Team, listing: Listing, project: str) -> Sna
 
 def attention_of(index: Index) -> Attention | None:
     """The "Needs attention" section the dashboard issue carries."""
-    board = index.get("dashboard", "main")  # automation.dashboard.MARKER
+    board = index.get(registry.DASHBOARD.name, "main")  # automation.dashboard.MARKER
     return attention.read(board.issue.description) if board else None
 
 
