@@ -8,9 +8,11 @@ no other module spells one.
 
 - `<!-- salesbot:marker workflow=W key=K version=N -->`, a bot issue's last
   line: its workflow and business key;
-- `<!-- task:KEY -->` on a checklist item: its stable key;
-- `<!-- offered:GEN -->` before a dashboard box's task key: which offer of the
-  box a tick answers;
+- `<!-- task:KEY -->` on a checklist item: its stable key (a keyed box line,
+  `KEYED_BOX_LINE_RE`, is how the applier keeps a person's ticks);
+- `<!-- offered:GEN -->` before a dashboard box's task key
+  (`dashboard.<extend|waive|reassign>.<iid>`): which offer of the box a tick
+  answers;
 - `<!-- salesbot:nudge date=D -->` in a bot note: a reminder sent (or, with
   `waived`, skipped) on D;
 - `<!-- salesbot:waived by=USER -->`: a manager waived the nudge from the
@@ -23,6 +25,9 @@ no other module spells one.
   a tick GitLab did not credit, explained until it expires;
 - `<!-- salesbot:attention {JSON} -->` on the dashboard: the last run's
   failures (`automation.attention`).
+
+A completion, nudge or dashboard-action note is posted once (`automation.once`):
+`once_markers` names what it says.
 """
 
 from __future__ import annotations

@@ -82,3 +82,34 @@ def test_mangled_attention_data_is_none() -> None:
 def test_the_marker_is_reexported_from_its_home() -> None:
     marker = hidden.Marker("handover", "name:Acme@2026-12-01")
     assert hidden.find(f"text\n\n{marker.render()}\n") == marker
+
+
+def test_old_dashboard_comments_still_parse_byte_for_byte() -> None:
+    # Written by salesbot before the formats moved here: they must still read.
+    board = (
+        "- [x] Extend #2 by a week <!-- offered:2026-12-01.2 --> "
+        "<!-- task:dashboard.extend.2 -->\n"
+        "- Waive: done. <!-- salesbot:unattributed key=dashboard.waive.7 "
+        "date=2026-12-02 done=no -->\n"
+    )
+    assert hidden.offered_boxes(board) == {"dashboard.extend.2": "2026-12-01.2"}
+    assert list(hidden.unattributed_notices(board)) == [
+        ("dashboard.waive.7", date(2026, 12, 2), False)
+    ]
+    assert hidden.offered_box("2026-12-01.2", "dashboard.extend.2") in board
+    assert hidden.unattributed("dashboard.waive.7", date(2026, 12, 2), False) in board
+    assert hidden.DASHBOARD_BOX_KEY_RE.match("dashboard.extend.2") is not None
+    line = hidden.KEYED_BOX_LINE_RE.match(board.splitlines()[0])
+    assert line is not None and line["key"] == "dashboard.extend.2"
+
+
+def test_once_markers_name_what_a_note_says_once() -> None:
+    body = (
+        f"Waived.\n{hidden.nudge(date(2026, 12, 3))}\n{hidden.waived('kim')}\n"
+        f"{hidden.dashboard_action(id='5/dashboard.waive.2/2026-12-01', kind='waive')}"
+    )
+    assert hidden.once_markers(body) == (
+        "<!-- salesbot:nudge date=2026-12-03",
+        "<!-- salesbot:dashboard-action id=5/dashboard.waive.2/2026-12-01",
+    )
+    assert hidden.once_markers("a plain comment") == ()
