@@ -61,7 +61,7 @@ def handover_open(
     )
     bot = state.bot()
     plan = bot.plan_handovers([item], today)
-    run_plan(bot, plan, dry_run=dry_run, as_json=as_json, title="Handover")
+    run_plan(bot, plan, dry_run=dry_run, as_json=as_json, title="Handover", command="handover open")
 
 
 @handover_app.command("import")
@@ -91,7 +91,14 @@ def handover_import(
         err.print(warning, markup=False)
     bot = state.bot()
     plan = bot.plan_handovers(read.handovers, today, source=str(csv_file))
-    run_plan(bot, plan, dry_run=dry_run, as_json=as_json, title="Handover import")
+    run_plan(
+        bot,
+        plan,
+        dry_run=dry_run,
+        as_json=as_json,
+        title="Handover import",
+        command="handover import",
+    )
 
 
 @onboard_app.command("sync")
@@ -100,7 +107,9 @@ def onboard_sync(ctx: typer.Context, dry_run: DryRun = False, as_json: AsJson = 
     state = _state(ctx)
     bot = state.bot()
     plan = bot.plan_onboarding(state.date())
-    run_plan(bot, plan, dry_run=dry_run, as_json=as_json, title="Onboarding")
+    run_plan(
+        bot, plan, dry_run=dry_run, as_json=as_json, title="Onboarding", command="onboard sync"
+    )
 
 
 @consults_app.command("sync")
@@ -121,7 +130,7 @@ def consults_sync(
         err.print(problem, markup=False)
     bot = state.bot()
     plan = bot.plan_consults(export, state.date())
-    run_plan(bot, plan, dry_run=dry_run, as_json=as_json, title="Consults")
+    run_plan(bot, plan, dry_run=dry_run, as_json=as_json, title="Consults", command="consults sync")
 
 
 def _shard_default() -> str | None:
@@ -147,25 +156,43 @@ def sweep_command(
     part = Shard.parse(chosen) if chosen else None  # a bad --shard before any set-up error
     bot = state.bot()
     plan = bot.plan_sweep(state.date(), shard=part)
-    run_plan(bot, plan, dry_run=dry_run, as_json=as_json, title="Sweep")
+    run_plan(bot, plan, dry_run=dry_run, as_json=as_json, title="Sweep", command="sweep")
 
 
 @app.command("run")
 def run_command(ctx: typer.Context, dry_run: DryRun = False, as_json: AsJson = False) -> None:
     """The scheduled job: onboard sync, consults sync (if an export is configured), sweep."""
+    from automation.output import (
+        command_output,
+        print_failures,
+        print_json,
+        print_plan,
+        summary_lines,
+    )
+    from automation.progress import progress
     from automation.run import run
 
     state = _state(ctx)
-    result = run(state.bot(), state.date(), config_path=state.config_path, dry_run=dry_run)
-    from automation.output import print_failures, print_plan, summary_lines
-
+    bot = state.bot()
+    today = state.date()
     if dry_run:
-        print_plan(out, result.plan, as_json=as_json, title="Run (dry run)")
+        result = run(bot, today, config_path=state.config_path, dry_run=True)
+    else:
+        with progress("run: writes", None) as bar:
+            result = run(
+                bot, today, config_path=state.config_path, on_outcome=lambda _o: bar.advance()
+            )
+    if as_json:
+        print_json(command_output("run", result.plan, None if dry_run else result.report))
+    elif dry_run:
+        print_plan(out, result.plan, as_json=False, title="Run (dry run)")
+    if dry_run:
         return
     print_failures(err, result.report)
-    for line in summary_lines(
-        result.report, ("onboarding", "give-back", "opportunity", "handover")
-    ):
-        out.print(line, markup=False)
+    if not as_json:
+        for line in summary_lines(
+            result.report, ("onboarding", "give-back", "opportunity", "handover")
+        ):
+            out.print(line, markup=False)
     if result.report.failures:
         raise typer.Exit(2)
