@@ -53,7 +53,13 @@ err = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH)
 DryRun = Annotated[
     bool, typer.Option("--dry-run", help="Print the plan and change nothing in GitLab.")
 ]
-AsJson = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+AsJson = Annotated[
+    bool,
+    typer.Option(
+        "--json",
+        help="Print machine-readable JSON (for commands that write: `salesbot schema output`).",
+    ),
+]
 
 
 @dataclass

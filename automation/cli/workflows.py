@@ -44,7 +44,11 @@ def handover_open(
     dry_run: DryRun = False,
     as_json: AsJson = False,
 ) -> None:
-    """Open one account handover issue, assigned to the incoming seller."""
+    """Open one account handover issue, assigned to the incoming seller.
+
+    Example: salesbot handover open --account "Acme Corp" --account-id 001A
+    --from bob --to carol --dry-run
+    """
     from automation.workflows import handover
 
     state = _state(ctx)
@@ -81,6 +85,8 @@ def handover_import(
     """Open handover issues for every row of a territory-realignment CSV.
 
     The whole file is checked first; any bad row aborts with every bad row listed.
+
+    Example: salesbot handover import realignment.csv --dry-run
     """
     from automation.workflows import handover
 
@@ -103,7 +109,10 @@ def handover_import(
 
 @onboard_app.command("sync")
 def onboard_sync(ctx: typer.Context, dry_run: DryRun = False, as_json: AsJson = False) -> None:
-    """Open 30/60/90 plans (and Give Back projects) for new hires on the roster."""
+    """Open 30/60/90 plans (and Give Back projects) for new hires on the roster.
+
+    Example: salesbot onboard sync --dry-run --today 2026-12-01
+    """
     state = _state(ctx)
     bot = state.bot()
     plan = bot.plan_onboarding(state.date())
@@ -121,7 +130,10 @@ def consults_sync(
     dry_run: DryRun = False,
     as_json: AsJson = False,
 ) -> None:
-    """Open a consult or Lightweight Deal Review per opportunity over the threshold."""
+    """Open a consult or Lightweight Deal Review per opportunity over the threshold.
+
+    Example: salesbot consults sync --opportunities opportunities.csv --dry-run
+    """
     from automation.workflows import consults
 
     state = _state(ctx)
@@ -148,7 +160,10 @@ def sweep_command(
         typer.Option(help="Sweep only share I of N (default: CI_NODE_INDEX/CI_NODE_TOTAL)."),
     ] = None,
 ) -> None:
-    """Read every open bot issue's checklist: label progress, nudge, close finished work."""
+    """Read every open bot issue's checklist: label progress, nudge, close finished work.
+
+    Example: salesbot sweep --shard 1/2 --json
+    """
     from automation.bot import Shard
 
     state = _state(ctx)
@@ -161,7 +176,10 @@ def sweep_command(
 
 @app.command("run")
 def run_command(ctx: typer.Context, dry_run: DryRun = False, as_json: AsJson = False) -> None:
-    """The scheduled job: onboard sync, consults sync (if an export is configured), sweep."""
+    """The scheduled job: onboard sync, consults sync (if an export is configured), sweep.
+
+    Then the dashboard. Example: salesbot run --dry-run --today 2026-12-01
+    """
     from automation.output import (
         command_output,
         print_failures,
