@@ -10,8 +10,11 @@ from typing import Any
 
 import pytest
 import typer
+from hypothesis import given
+from hypothesis import strategies as st
 
 from automation.cli import app, main
+from automation.cli.common import hoist_shared_options
 from tests.e2e import World
 
 TODAY = "2026-11-27"
@@ -160,3 +163,32 @@ def test_every_command_prints_helpful_help(capsys: pytest.CaptureFixture[str]) -
         assert f"Usage: salesbot {' '.join(command)}".rstrip() in text, command
         description = text.split("Options:")[0].split("\n", 1)[1].strip()
         assert len(description) > 20, (command, text)
+
+
+WORDS = st.sampled_from(["run", "sweep", "--dry-run", "--json", "x.csv", "--shard", "1/2"])
+SHARED = st.sampled_from([("--today", "2026-12-01"), ("--config", "c.yml"), ("-p", "g/p")])
+
+
+@given(
+    before=st.lists(SHARED, max_size=2),
+    words=st.lists(WORDS, min_size=1, max_size=6),
+    after=st.lists(st.tuples(st.integers(0, 6), SHARED), max_size=3),
+)
+def test_shared_options_move_in_front_and_nothing_else_moves(
+    before: list[tuple[str, str]], words: list[str], after: list[tuple[int, tuple[str, str]]]
+) -> None:
+    argv = [token for pair in before for token in pair] + ["handover"]
+    tail: list[str] = []
+    for index in range(len(words) + 1):  # each pair goes in before words[position]
+        for position, pair in after:
+            if min(position, len(words)) == index:
+                tail += pair
+        tail += words[index : index + 1]
+    hoisted = hoist_shared_options([*argv, *tail])
+    command = hoisted.index("handover")
+    front = hoisted[:command]
+    # every shared option keeps its value, those given after the command come later
+    pairs = list(zip(front[::2], front[1::2], strict=True))
+    assert sorted(pairs) == sorted([*before, *(p for _, p in after)])
+    assert pairs[: len(before)] == before
+    assert hoisted[command + 1 :] == words
