@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from automation.actions import Plan
-from automation.applier import Report
+from automation.applier import Outcome, Report
 from automation.bot import Bot
 from automation.dashboard import refresh_dashboard
 from automation.workflows import consults
@@ -28,11 +29,19 @@ def opportunities_file(bot: Bot, config_path: Path) -> Path | None:
     return path if path.is_absolute() else config_path.parent / path
 
 
-def run(bot: Bot, today: date, *, config_path: Path, dry_run: bool = False) -> RunResult:
+def run(
+    bot: Bot,
+    today: date,
+    *,
+    config_path: Path,
+    dry_run: bool = False,
+    on_outcome: Callable[[Outcome], None] | None = None,
+) -> RunResult:
     """Onboard sync, consults sync (when an export is configured), sweep, dashboard.
 
     Inputs are read and validated before anything is written, so a bad CSV
-    stops the run with nothing half-done."""
+    stops the run with nothing half-done. `on_outcome`: called after each
+    write (the CLI's progress display)."""
     result = RunResult()
     export_path = opportunities_file(bot, config_path)
     export = consults.read_csv(export_path) if export_path else None
@@ -51,12 +60,12 @@ def run(bot: Bot, today: date, *, config_path: Path, dry_run: bool = False) -> R
     for plan in plans:
         result.plan = result.plan + plan
         if not dry_run:
-            result.report.extend(bot.apply(plan))
+            result.report.extend(bot.apply(plan, on_outcome=on_outcome))
     listing = bot.after_writes(listing, result.report.outcomes)
     sweep = bot.plan_sweep(today, listing=listing)
     result.plan = result.plan + sweep
     if not dry_run:
-        written = bot.apply(sweep)
+        written = bot.apply(sweep, on_outcome=on_outcome)
         result.report.extend(written)
         listing = bot.after_writes(listing, written.outcomes)
     # last, so the dashboard shows what this run did, and what failed

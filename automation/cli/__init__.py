@@ -18,7 +18,7 @@ import typer
 
 # importing the modules registers their commands on `app`
 from automation.cli import files, reports, sandbox, upgrade, webhook, workflows
-from automation.cli.common import _state, app, err, out, templates_app
+from automation.cli.common import _state, app, err, hoist_shared_options, out, templates_app
 from automation.errors import SalesbotError
 
 __all__ = ["app", "entrypoint", "files", "main", "reports", "sandbox", "workflows"]
@@ -32,6 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (0 ok, 1 the user's input, 2 GitLab)."""
     args = list(sys.argv[1:] if argv is None else argv)
     try:
+        args = hoist_shared_options(args)
         result = app(args=args, prog_name="salesbot", standalone_mode=False)
     except SalesbotError as exc:
         err.print(f"salesbot: error: {exc}", markup=False)

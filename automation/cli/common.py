@@ -53,7 +53,13 @@ err = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH)
 DryRun = Annotated[
     bool, typer.Option("--dry-run", help="Print the plan and change nothing in GitLab.")
 ]
-AsJson = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+AsJson = Annotated[
+    bool,
+    typer.Option(
+        "--json",
+        help="Print machine-readable JSON (for commands that write: `salesbot schema output`).",
+    ),
+]
 
 
 @dataclass
@@ -154,23 +160,86 @@ def _root(
 ) -> None:
     """GitLab is the database: every run reads the bot's issues and is safe to repeat.
 
+    --config, --project and --today may also follow the command
+    (`salesbot run --today 2026-12-01`).
+
     Set GITLAB_URL (default: CI_SERVER_URL or https://gitlab.com) and GITLAB_TOKEN
     (a token with the api scope) to point salesbot at your GitLab.
     """
     ctx.obj = State(config_path=config, project=project, today=_parse_date(today, "--today"))
 
 
-def run_plan(bot: Any, plan: Any, *, dry_run: bool, as_json: bool, title: str) -> None:
-    from automation.output import print_plan, print_report, summary_lines
+# -- --config, --project, --today after the sub-command too --------------------
 
+_SHARED = ("--config", "-c", "--project", "-p", "--today")
+
+
+def hoist_shared_options(args: list[str]) -> list[str]:
+    """`salesbot run --today 2026-12-01` means `salesbot --today 2026-12-01 run`:
+    --config/-c, --project/-p and --today given after the sub-command move in
+    front of it (where the root callback reads them; a later one wins, as in
+    click). Nothing after `--` moves; no sub-command has options of these names."""
+    start = 0
+    while start < len(args) and args[start].startswith("-"):
+        start += 2 if args[start] in _SHARED else 1
+    front, rest, i = args[: start + 1], [], start + 1
+    while i < len(args):
+        token = args[i]
+        if token == "--":
+            rest += args[i:]
+            break
+        if token in _SHARED and i + 1 < len(args):
+            front = [*front[:start], token, args[i + 1], *front[start:]]
+            start += 2
+            i += 2
+            continue
+        if token.split("=", 1)[0] in _SHARED and "=" in token and token.startswith("--"):
+            front = [*front[:start], token, *front[start:]]
+            start += 1
+        else:
+            rest.append(token)
+        i += 1
+    return [*front, *rest]
+
+
+def run_plan(
+    bot: Any, plan: Any, *, dry_run: bool, as_json: bool, title: str, command: str = ""
+) -> None:
+    """Print the plan (dry run) or apply it with a progress display; `--json`
+    prints one `CommandOutput` document either way (`salesbot schema output`)."""
+    from automation.output import (
+        command_output,
+        print_failures,
+        print_json,
+        print_plan,
+        print_report,
+        summary_lines,
+    )
+
+    name = command or title.lower()
     if dry_run:
-        print_plan(out, plan, as_json=as_json, title=f"{title} (dry run)")
+        if as_json:
+            print_json(command_output(name, plan, None))
+        else:
+            print_plan(out, plan, as_json=False, title=f"{title} (dry run)")
         return
-    report = bot.apply(plan)
-    print_report(out, report, err)
-    for note in plan.notes:
-        out.print(note, markup=False)
-    for line in summary_lines(report):
-        out.print(line, markup=False)
+    report = apply_with_progress(bot, plan, f"{title}: writes")
+    if as_json:
+        print_json(command_output(name, plan, report))
+        print_failures(err, report)
+    else:
+        print_report(out, report, err)
+        for note in plan.notes:
+            out.print(note, markup=False)
+        for line in summary_lines(report):
+            out.print(line, markup=False)
     if report.failures:
         raise typer.Exit(2)
+
+
+def apply_with_progress(bot: Any, plan: Any, label: str) -> Any:
+    """`bot.apply(plan)`, its writes done / total shown as they finish."""
+    from automation.progress import progress
+
+    with progress(label, len(plan)) as bar:
+        return bot.apply(plan, on_outcome=lambda _outcome: bar.advance())

@@ -13,6 +13,7 @@ import yaml
 
 from automation.cli.common import (
     AsJson,
+    DryRun,
     State,
     _state,
     app,
@@ -78,6 +79,11 @@ def config_validate(
         for problem in problems:
             err.print(problem, markup=False)
         raise typer.Exit(1)
+    checked, problems = _check_inputs(state)
+    for problem in problems:
+        err.print(problem, markup=False)
+    if problems:
+        raise typer.Exit(1)
     if not offline:
         try:
             bot = state.bot()
@@ -88,7 +94,67 @@ def config_validate(
                 bot.check_roster()  # an unknown username: InputError, exit 1
             except GitLabError as exc:
                 err.print(f"usernames not checked against GitLab: {exc}", markup=False)
-    out.print(f"{path}: valid")
+    for line in checked:
+        out.print(line, markup=False)
+
+
+def _check_inputs(state: State) -> tuple[list[str], list[str]]:
+    """Each file `config validate` read, one line each, and their problems:
+    salesbot.yml, the roster, the templates, the opportunities export if configured."""
+    from automation.config import team_path, templates_path
+    from automation.errors import TemplateError
+    from automation.templates import KINDS, Templates
+    from automation.workflows import consults
+
+    path = state.config_path
+    config, team = state.load()
+    checked = [
+        f"{path}: valid",
+        f"{team_path(path, config.team_file)}: valid ({len(team.members)} people)",
+    ]
+    problems: list[str] = []
+    folder = templates_path(path, config)
+    loaded = Templates.load(folder)
+    broken = [
+        str(e) for e in (loaded._loaded.get(k) for k in KINDS) if isinstance(e, TemplateError)
+    ]
+    problems += broken
+    where = str(folder) if folder is not None else "templates (shipped with salesbot)"
+    checked.append(f"{where}: {len(KINDS) - len(broken)} of {len(KINDS)} templates valid")
+    name = config.consults.opportunities
+    if name:
+        export_path = Path(name) if Path(name).is_absolute() else path.parent / name
+        try:
+            export = consults.read_csv(export_path)
+        except InputError as exc:
+            problems.append(str(exc))
+        else:
+            for warning in export.warnings:
+                err.print(warning, markup=False)
+            problems += export.problems
+            count = len(export.opportunities)
+            checked.append(f"{export_path}: valid ({count} opportunities)")
+    else:
+        checked.append("opportunities export: not configured (consults.opportunities)")
+    return checked, problems
+
+
+schema_app = typer.Typer(help="JSON Schemas of what salesbot prints.", no_args_is_help=True)
+app.add_typer(schema_app, name="schema")
+
+
+@schema_app.command("output")
+def schema_output() -> None:
+    """Print the JSON Schema of every writing command's --json output.
+
+    The same document for handover, onboard sync, consults sync, sweep, run,
+    dashboard, notify and templates export; `command` names which one ran.
+
+    Example: salesbot schema output > salesbot-output.schema.json
+    """
+    from automation.output import output_schema
+
+    sys.stdout.write(json.dumps(output_schema(), indent=2) + "\n")
 
 
 @config_app.command("schema")
@@ -156,14 +222,45 @@ def templates_export(
     check: Annotated[
         bool, typer.Option("--check", help="Write nothing; fail if the files are out of date.")
     ] = False,
+    dry_run: DryRun = False,
+    as_json: AsJson = False,
 ) -> None:
-    """Generate .gitlab/issue_templates/*.md from templates/*.md.j2."""
+    """Generate .gitlab/issue_templates/*.md from templates/*.md.j2.
+
+    --dry-run lists the files that would be written (or deleted) and writes
+    nothing; --json prints a `salesbot schema output` document whose
+    `details.files` are those files.
+
+    Examples: salesbot templates export --dry-run; salesbot templates export --check
+    """
+    from automation.actions import Plan
+    from automation.output import command_output, print_json
     from automation.templates import export
 
-    changed = export(dest, check=check, templates_dir=_own_templates(_state(ctx)))
+    changed = export(dest, check=check or dry_run, templates_dir=_own_templates(_state(ctx)))
+    if as_json:
+        would = check or dry_run
+        details = {"dest": str(dest), "files": [str(p) for p in changed], "written": not would}
+        print_json(command_output("templates export", Plan(), None, details=details)
+                   if would else _written("templates export", details))  # fmt: skip
     if check and changed:
         for path in changed:
             err.print(f"{path}: out of date; run `salesbot templates export`", markup=False)
         raise typer.Exit(1)
+    if as_json:
+        return
+    if dry_run:
+        for path in changed:
+            out.print(f"would write {path}", markup=False)
+        out.print(f"{dest}: {len(changed)} file(s) would be written (dry run)", markup=False)
+        return
     verb = "up to date" if check else f"{len(changed)} file(s) written"
     out.print(f"{dest}: {verb}", markup=False)
+
+
+def _written(command: str, details: dict[str, Any]) -> Any:
+    from automation.actions import Plan
+    from automation.applier import Report
+    from automation.output import command_output
+
+    return command_output(command, Plan(), Report(), details=details)

@@ -24,8 +24,9 @@ def dashboard_command(
     """Carry out the actions ticked on the dashboard issue, then rewrite it if it changed."""
     from automation import dashboard
     from automation.output import (
-        plan_json,
+        command_output,
         print_failures,
+        print_json,
         print_plan,
         print_report,
         summary_lines,
@@ -34,28 +35,24 @@ def dashboard_command(
     current = _state(ctx)
     result = dashboard.refresh(current.bot(), current.date(), dry_run=dry_run)
     if dry_run:
-        print_plan(out, result.plan, as_json=as_json, title="Dashboard (dry run)")
+        if as_json:
+            print_json(command_output("dashboard", result.plan, None))
+        else:
+            print_plan(out, result.plan, as_json=False, title="Dashboard (dry run)")
         return
     issue = result.dashboard
     if as_json:
-        document = {
-            "dashboard": (
-                {"iid": issue.iid, "url": issue.web_url, "written": result.written}
-                if issue
-                else None
-            ),
-            **plan_json(result.plan),
-            "failures": [
-                {
-                    "workflow": f.step.workflow,
-                    "summary": f.step.action.summary(),
-                    "error": f.error,
-                }
-                for f in result.report.failures
-            ],
-            "notes": result.notes,
-        }
-        out.print_json(json.dumps(document))
+        board = (
+            {"iid": issue.iid, "url": issue.web_url, "written": result.written} if issue else None
+        )
+        document = command_output(
+            "dashboard",
+            result.plan,
+            result.report,
+            notes=list(result.notes),
+            details={"dashboard": board},
+        )
+        print_json(document)
         print_failures(err, result.report)
     else:
         print_report(out, result.report, err)
@@ -131,16 +128,32 @@ def notify_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the digest instead of posting it.")
     ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
 ) -> None:
     """Post the weekly digest to the Slack webhook in SALESBOT_SLACK_WEBHOOK.
 
-    Off when the variable is unset. A failing webhook only warns: the exit code is 0."""
+    Off when the variable is unset. A failing webhook only warns: the exit code is 0.
+    With --json the digest and whether it was sent are printed as a `salesbot
+    schema output` document (`details.digest`, `details.sent`).
+
+    Example: salesbot notify --dry-run
+    """
     from automation import notify, report
+    from automation.actions import Plan
+    from automation.applier import Report
     from automation.dashboard import KEY, WORKFLOW
+    from automation.output import command_output, print_json
+
+    def show(text: str, details: dict[str, object]) -> None:
+        if as_json:
+            print_json(command_output("notify", Plan(), None if dry_run else Report(),
+                                      notes=[text], details=details))  # fmt: skip
+        else:
+            out.print(text, markup=False, highlight=False)
 
     webhook = notify.webhook_from_env(os.environ)
     if webhook is None and not dry_run:
-        out.print(f"notify: {notify.WEBHOOK_VARIABLE} is not set; nothing sent", markup=False)
+        show(f"notify: {notify.WEBHOOK_VARIABLE} is not set; nothing sent", {"sent": False})
         return
     current = _state(ctx)
     bot = current.bot()
@@ -150,14 +163,19 @@ def notify_command(
     board = listing.index().get(WORKFLOW, KEY)
     message = notify.digest(snapshot, dashboard_url=board.issue.web_url if board else None)
     if dry_run:
-        out.print(message["text"], markup=False, highlight=False)
+        if as_json:
+            show("notify: dry run; nothing sent", {"digest": message, "sent": False})
+        else:
+            out.print(message["text"], markup=False, highlight=False)
         return
     assert webhook is not None
     delivery = notify.deliver(webhook, message)
     if delivery.ok:
-        out.print("notify: weekly digest sent", markup=False)
+        show("notify: weekly digest sent", {"digest": message, "sent": True})
     else:
         err.print(
             f"salesbot: warning: the weekly digest was not sent: {delivery.detail}",
             markup=False,
         )
+        if as_json:
+            show(f"notify: not sent: {delivery.detail}", {"digest": message, "sent": False})

@@ -44,7 +44,11 @@ def handover_open(
     dry_run: DryRun = False,
     as_json: AsJson = False,
 ) -> None:
-    """Open one account handover issue, assigned to the incoming seller."""
+    """Open one account handover issue, assigned to the incoming seller.
+
+    Example: salesbot handover open --account "Acme Corp" --account-id 001A
+    --from bob --to carol --dry-run
+    """
     from automation.workflows import handover
 
     state = _state(ctx)
@@ -61,7 +65,7 @@ def handover_open(
     )
     bot = state.bot()
     plan = bot.plan_handovers([item], today)
-    run_plan(bot, plan, dry_run=dry_run, as_json=as_json, title="Handover")
+    run_plan(bot, plan, dry_run=dry_run, as_json=as_json, title="Handover", command="handover open")
 
 
 @handover_app.command("import")
@@ -81,6 +85,8 @@ def handover_import(
     """Open handover issues for every row of a territory-realignment CSV.
 
     The whole file is checked first; any bad row aborts with every bad row listed.
+
+    Example: salesbot handover import realignment.csv --dry-run
     """
     from automation.workflows import handover
 
@@ -91,16 +97,28 @@ def handover_import(
         err.print(warning, markup=False)
     bot = state.bot()
     plan = bot.plan_handovers(read.handovers, today, source=str(csv_file))
-    run_plan(bot, plan, dry_run=dry_run, as_json=as_json, title="Handover import")
+    run_plan(
+        bot,
+        plan,
+        dry_run=dry_run,
+        as_json=as_json,
+        title="Handover import",
+        command="handover import",
+    )
 
 
 @onboard_app.command("sync")
 def onboard_sync(ctx: typer.Context, dry_run: DryRun = False, as_json: AsJson = False) -> None:
-    """Open 30/60/90 plans (and Give Back projects) for new hires on the roster."""
+    """Open 30/60/90 plans (and Give Back projects) for new hires on the roster.
+
+    Example: salesbot onboard sync --dry-run --today 2026-12-01
+    """
     state = _state(ctx)
     bot = state.bot()
     plan = bot.plan_onboarding(state.date())
-    run_plan(bot, plan, dry_run=dry_run, as_json=as_json, title="Onboarding")
+    run_plan(
+        bot, plan, dry_run=dry_run, as_json=as_json, title="Onboarding", command="onboard sync"
+    )
 
 
 @consults_app.command("sync")
@@ -112,7 +130,10 @@ def consults_sync(
     dry_run: DryRun = False,
     as_json: AsJson = False,
 ) -> None:
-    """Open a consult or Lightweight Deal Review per opportunity over the threshold."""
+    """Open a consult or Lightweight Deal Review per opportunity over the threshold.
+
+    Example: salesbot consults sync --opportunities opportunities.csv --dry-run
+    """
     from automation.workflows import consults
 
     state = _state(ctx)
@@ -121,7 +142,7 @@ def consults_sync(
         err.print(problem, markup=False)
     bot = state.bot()
     plan = bot.plan_consults(export, state.date())
-    run_plan(bot, plan, dry_run=dry_run, as_json=as_json, title="Consults")
+    run_plan(bot, plan, dry_run=dry_run, as_json=as_json, title="Consults", command="consults sync")
 
 
 def _shard_default() -> str | None:
@@ -139,7 +160,10 @@ def sweep_command(
         typer.Option(help="Sweep only share I of N (default: CI_NODE_INDEX/CI_NODE_TOTAL)."),
     ] = None,
 ) -> None:
-    """Read every open bot issue's checklist: label progress, nudge, close finished work."""
+    """Read every open bot issue's checklist: label progress, nudge, close finished work.
+
+    Example: salesbot sweep --shard 1/2 --json
+    """
     from automation.bot import Shard
 
     state = _state(ctx)
@@ -147,24 +171,45 @@ def sweep_command(
     part = Shard.parse(chosen) if chosen else None  # a bad --shard before any set-up error
     bot = state.bot()
     plan = bot.plan_sweep(state.date(), shard=part)
-    run_plan(bot, plan, dry_run=dry_run, as_json=as_json, title="Sweep")
+    run_plan(bot, plan, dry_run=dry_run, as_json=as_json, title="Sweep", command="sweep")
 
 
 @app.command("run")
 def run_command(ctx: typer.Context, dry_run: DryRun = False, as_json: AsJson = False) -> None:
-    """The scheduled job: onboard sync, consults sync (if an export is configured), sweep."""
+    """The scheduled job: onboard sync, consults sync (if an export is configured), sweep.
+
+    Then the dashboard. Example: salesbot run --dry-run --today 2026-12-01
+    """
+    from automation import registry
+    from automation.output import (
+        command_output,
+        print_failures,
+        print_json,
+        print_plan,
+        summary_lines,
+    )
+    from automation.progress import progress
     from automation.run import run
 
     state = _state(ctx)
-    result = run(state.bot(), state.date(), config_path=state.config_path, dry_run=dry_run)
-    from automation import registry
-    from automation.output import print_failures, print_plan, summary_lines
-
+    bot = state.bot()
+    today = state.date()
     if dry_run:
-        print_plan(out, result.plan, as_json=as_json, title="Run (dry run)")
+        result = run(bot, today, config_path=state.config_path, dry_run=True)
+    else:
+        with progress("run: writes", None) as bar:
+            result = run(
+                bot, today, config_path=state.config_path, on_outcome=lambda _o: bar.advance()
+            )
+    if as_json:
+        print_json(command_output("run", result.plan, None if dry_run else result.report))
+    elif dry_run:
+        print_plan(out, result.plan, as_json=False, title="Run (dry run)")
+    if dry_run:
         return
     print_failures(err, result.report)
-    for line in summary_lines(result.report, registry.NAMES):
-        out.print(line, markup=False)
+    if not as_json:
+        for line in summary_lines(result.report, registry.NAMES):
+            out.print(line, markup=False)
     if result.report.failures:
         raise typer.Exit(2)
