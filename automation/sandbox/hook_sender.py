@@ -80,7 +80,8 @@ class HookSender:
             return
         if isinstance(new, Issue):
             first = self._issues.get(new.id)
-            self._issues[new.id] = (first[0] if first else old, new)  # type: ignore[arg-type]
+            before = old if isinstance(old, Issue) else None
+            self._issues[new.id] = (first[0] if first else before, new)
         elif isinstance(new, Note) and old is None and not new.system:
             self._notes.append(new)
 
@@ -132,7 +133,9 @@ class HookSender:
 
     def _note(self, render: Renderer, note: Note, issue: Issue, actor: User) -> None:
         confidential = issue.confidential or note.internal
-        hooks = self._hooks(issue.project_id, f"{'confidential_' if confidential else ''}note_events")
+        hooks = self._hooks(
+            issue.project_id, f"{'confidential_' if confidential else ''}note_events"
+        )
         if not hooks:
             return
         project = render.project(self._store.projects[issue.project_id], MAINTAINER)
@@ -165,8 +168,12 @@ class HookSender:
     def idle(self, timeout: float = 10.0) -> bool:
         """Wait until every queued delivery is done (for tests and benchmarks)."""
         done = threading.Event()
-        thread = threading.Thread(target=lambda: (self._queue.join(), done.set()), daemon=True)
-        thread.start()
+
+        def wait() -> None:
+            self._queue.join()
+            done.set()
+
+        threading.Thread(target=wait, daemon=True).start()
         return done.wait(timeout)
 
     def _run(self) -> None:
@@ -236,7 +243,7 @@ def _post(url: str, delivery: Delivery) -> int:
     for name, value in delivery.headers.items():
         request.add_header(name, value)
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
             return int(response.status)
     except urllib.error.HTTPError as error:
         return int(error.code)

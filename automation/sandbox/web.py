@@ -160,7 +160,7 @@ class WebPages:
         data = render.issue(issue, single=True)
         html = enable_boxes(render_html(issue.description or ""), issue.description)
         notes = [
-            {**render.note(n), "html": Markup(render_html(n.body))}  # noqa: S704
+            {**render.note(n), "html": Markup(render_html(n.body))}
             for n in self._store.notes_of(issue.id)
             if not n.internal or user is not None
         ]
@@ -170,7 +170,7 @@ class WebPages:
             user=user,
             project=project,
             issue=data,
-            description=Markup(html),  # noqa: S704  comrak omits raw HTML (unsafe_ off)
+            description=Markup(html),
             notes=notes,
             tasks=summarize(issue.description).status,
             colors=self._colors(project),
@@ -208,11 +208,11 @@ class WebPages:
             lb.name: (lb.color, text_color(lb.color)) for lb in self._store.labels_of(project.id)
         }
 
-    def _page(self, name: str, status: int, **context: Any) -> Response:
+    def _page(self, name: str, code: int, **context: Any) -> Response:
         html = _ENV.get_template(name).render(
             project_path=self._project_path(), quote=quote, **context
         )
-        return Response(html, status, content_type="text/html; charset=utf-8")
+        return Response(html, code, content_type="text/html; charset=utf-8")
 
 
 def _redirect(target: str) -> Response:

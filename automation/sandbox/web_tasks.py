@@ -73,7 +73,7 @@ def toggle(description: str, line: int, source: str, checked: bool) -> str:
     if match is None:
         raise StaleLine(line)
     mark = "x" if checked else " "
-    if match.group(1) in "xX" and checked or match.group(1) not in "xX" and not checked:
+    if (match.group(1) in "xX") == checked:
         return description
     lines[line - 1] = current[: match.start(1)] + mark + current[match.end(1) :]
     return "\n".join(lines)

@@ -1,0 +1,140 @@
+"""`salesbot demo --live`: the sandbox, the webhook receiver, and a handover
+one box short of done, so a person can tick the last box in a browser and
+watch the bot label it complete and close it within a second or two.
+
+Everything is what production runs: the sandbox sends GitLab's Issue Hook to
+`salesbot serve`'s receiver (automation.receiver, with a generated secret and
+the hook installed through the API as `salesbot webhook install` does), which
+plans the issue with the sweep's planner.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import tempfile
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+
+from rich.console import Console
+
+from automation.api import GitLabApi, Settings
+from automation.bot import Bot
+from automation.demo import build_world
+from automation.receiver import server
+from automation.receiver.install import install
+from automation.run import run
+from automation.sandbox import Sandbox
+from automation.workflows import handover
+
+_OPEN_BOX = re.compile(r"^(\s*[-*+] )\[ \]", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class LiveIssue:
+    url: str  # the issue's page
+    iid: int
+    person: str  # who ticks: the new account owner
+
+
+class Live:
+    """The running sandbox and receiver; `with Live(config) as live:`."""
+
+    def __init__(self, config_path: Path, *, latency: float = 0.0) -> None:
+        self._config_path = config_path
+        self._latency = latency
+        self._stack = ExitStack()
+        self.sandbox = Sandbox()
+        self.bot: Bot | None = None
+        self.receiver_url = ""
+        self.issue: LiveIssue | None = None
+
+    def start(self) -> Live:
+        stack = self._stack
+        sandbox = stack.enter_context(self.sandbox)
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="salesbot-live-")))
+        world = build_world(self._config_path, workdir, sandbox)
+        bot = self.bot = world.bot
+        today = datetime.now(UTC).date()
+        sellers = [m for m in world.team.active_members() if m.manager][:2]
+        request = handover.make(
+            account="Globex Corporation",
+            account_id="001GLOBEX",
+            from_user=sellers[0].username,
+            to_user=sellers[1].username,
+            effective=today + timedelta(days=7),
+            reason="Territory realignment",
+        )
+        report = bot.apply(bot.plan_handovers([request], today))
+        iid = report.created[0].iid if report.created else next(bot.issues(state="opened")).iid
+        person = sellers[1].username
+        api = GitLabApi(Settings(sandbox.url, sandbox.project_path, sandbox.token_for(person)))
+        issue = api.get_issue(iid)
+        api.update_issue(iid, {"description": all_but_last(issue.description)})
+        run(bot, today, config_path=self._config_path)  # the sweep: progress labels
+        secret = secrets.token_urlsafe(24)
+        receiver = server.build(bot, secret=secret, today=lambda: datetime.now(UTC).date())
+        running = stack.enter_context(server.Running(receiver))
+        self.receiver_url = running.url
+        install(bot.api, f"{running.url}/webhook", secret, verify_ssl=False)
+        sandbox.options.latency = self._latency
+        web = f"{sandbox.url}/{sandbox.project_path}/-/issues/{iid}"
+        self.issue = LiveIssue(web, iid, person)
+        return self
+
+    def stop(self) -> None:
+        self._stack.close()
+
+    def __enter__(self) -> Live:
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def all_but_last(description: str) -> str:
+    """Every open box ticked except the last one."""
+    boxes = list(_OPEN_BOX.finditer(description))
+    for match in reversed(boxes[:-1]):
+        description = description[: match.end() - 2] + "x" + description[match.end() - 1 :]
+    return description
+
+
+def run_live(console: Console, *, config_path: Path) -> None:
+    """Start everything, print the link, serve until Ctrl+C."""
+    with Live(config_path) as live:
+        assert live.issue is not None
+        sandbox = live.sandbox
+        console.print(
+            f"GitLab sandbox: {sandbox.url}/{sandbox.project_path}/-/issues", markup=False
+        )
+        console.print(
+            f"salesbot receiver: {live.receiver_url}/webhook (hook installed)", markup=False
+        )
+        console.print(
+            f"Open {live.issue.url} , sign in as {live.issue.person} (no password) and tick "
+            "the last box: the bot labels the handover complete and closes it within seconds.",
+            markup=False,
+        )
+        console.print("Serving until Ctrl+C.", markup=False)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+__all__ = ["Live", "LiveIssue", "all_but_last", "run_live"]
