@@ -10,7 +10,6 @@ plans the issue with the sweep's planner.
 
 from __future__ import annotations
 
-import re
 import secrets
 import tempfile
 import time
@@ -24,14 +23,13 @@ from rich.console import Console
 
 from automation.api import GitLabApi, Settings
 from automation.bot import Bot
-from automation.demo import build_world
+from automation.checklist import parse
+from automation.demo import build_world, tick
 from automation.receiver import server
 from automation.receiver.install import install
 from automation.run import run
 from automation.sandbox import Sandbox
 from automation.workflows import handover
-
-_OPEN_BOX = re.compile(r"^(\s*[-*+] )\[ \]", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -106,11 +104,11 @@ class Live:
 
 
 def all_but_last(description: str) -> str:
-    """Every open box ticked except the last one."""
-    boxes = list(_OPEN_BOX.finditer(description))
-    for match in reversed(boxes[:-1]):
-        description = description[: match.end() - 2] + "x" + description[match.end() - 1 :]
-    return description
+    """Every open box ticked except the last required one (🔴), which is the
+    one whose tick completes the checklist."""
+    items = [i for section in parse(description).sections for i in section.items]
+    last = max((i.line for i in items if i.required), default=0)
+    return tick(description, {i.line for i in items if not i.checked and i.line != last})
 
 
 def run_live(console: Console, *, config_path: Path) -> None:

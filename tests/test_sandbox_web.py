@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 import requests
-from requests.structures import CaseInsensitiveDict
 from gitlab.v4.objects import Project
+from requests.structures import CaseInsensitiveDict
 
 from automation.sandbox import Sandbox
 from automation.sandbox.hook_sender import TEMPORARY_AFTER
@@ -79,7 +79,12 @@ def _tick(session: requests.Session, url: str, line: str, source: str, checked: 
     page = session.get(url, timeout=10).text
     csrf = re.search(r'const csrf = "([0-9a-f]+)"', page)
     assert csrf is not None
-    data = {"csrf": csrf.group(1), "line": line, "source": source, "checked": "1" if checked else "0"}
+    data = {
+        "csrf": csrf.group(1),
+        "line": line,
+        "source": source,
+        "checked": "1" if checked else "0",
+    }
     return session.post(f"{url}/toggle_task", data=data, timeout=10).status_code
 
 
@@ -120,7 +125,10 @@ def test_the_project_issue_list_links_every_issue(sandbox: Sandbox, project: Pro
     assert "second" in closed.text and "first<" not in closed.text
     root = session.get(sandbox.url, timeout=10)
     assert root.url.endswith(f"/{sandbox.project_path}/-/issues")
-    assert session.get(f"{sandbox.url}/{sandbox.project_path}/-/issues/999", timeout=10).status_code == 404
+    assert (
+        session.get(f"{sandbox.url}/{sandbox.project_path}/-/issues/999", timeout=10).status_code
+        == 404
+    )
 
 
 def test_ticking_a_box_updates_the_description_and_credits_the_person(
@@ -140,8 +148,8 @@ def test_ticking_a_box_updates_the_description_and_credits_the_person(
     line, source, checked = _boxes(session.get(issue.web_url, timeout=10).text)[1]
     assert checked
     assert _tick(session, issue.web_url, line, source, False) == 200
-    notes = [n.body for n in project.issues.get(issue.iid).notes.list(all=True) if n.system]
-    assert "marked the checklist item **second step** as incomplete" in notes
+    system = [n.body for n in project.issues.get(issue.iid).notes.list(all=True) if n.system]
+    assert "marked the checklist item **second step** as incomplete" in system
 
 
 def test_ticking_needs_a_signed_in_person_and_the_page_token(
