@@ -42,14 +42,16 @@ class LiveIssue:
 class Live:
     """The running sandbox and receiver; `with Live(config) as live:`."""
 
-    def __init__(self, config_path: Path, *, latency: float = 0.0) -> None:
+    def __init__(self, config_path: Path, *, latency: float = 0.0, handovers: int = 1) -> None:
         self._config_path = config_path
         self._latency = latency
+        self._count = handovers
         self._stack = ExitStack()
         self.sandbox = Sandbox()
         self.bot: Bot | None = None
         self.receiver_url = ""
         self.issue: LiveIssue | None = None
+        self.issues: list[LiveIssue] = []  # `handovers` of them; `issue` is the first
 
     def start(self) -> Live:
         stack = self._stack
@@ -59,20 +61,25 @@ class Live:
         bot = self.bot = world.bot
         today = datetime.now(UTC).date()
         sellers = [m for m in world.team.active_members() if m.manager][:2]
-        request = handover.make(
-            account="Globex Corporation",
-            account_id="001GLOBEX",
-            from_user=sellers[0].username,
-            to_user=sellers[1].username,
-            effective=today + timedelta(days=7),
-            reason="Territory realignment",
-        )
-        report = bot.apply(bot.plan_handovers([request], today))
-        iid = report.created[0].iid if report.created else next(bot.issues(state="opened")).iid
         person = sellers[1].username
+        requests = [
+            handover.make(
+                account="Globex Corporation" if n == 0 else f"Globex Corporation {n + 1}",
+                account_id=f"001GLOBEX{n or ''}",
+                from_user=sellers[0].username,
+                to_user=person,
+                effective=today + timedelta(days=7),
+                reason="Territory realignment",
+            )
+            for n in range(self._count)
+        ]
+        report = bot.apply(bot.plan_handovers(requests, today))
         api = GitLabApi(Settings(sandbox.url, sandbox.project_path, sandbox.token_for(person)))
-        issue = api.get_issue(iid)
-        api.update_issue(iid, {"description": all_but_last(issue.description)})
+        for created in sorted(report.created, key=lambda i: i.iid):
+            issue = api.get_issue(created.iid)
+            api.update_issue(created.iid, {"description": all_but_last(issue.description)})
+            web = f"{sandbox.url}/{sandbox.project_path}/-/issues/{created.iid}"
+            self.issues.append(LiveIssue(web, created.iid, person))
         run(bot, today, config_path=self._config_path)  # the sweep: progress labels
         secret = secrets.token_urlsafe(24)
         receiver = server.build(bot, secret=secret, today=lambda: datetime.now(UTC).date())
@@ -80,8 +87,7 @@ class Live:
         self.receiver_url = running.url
         install(bot.api, f"{running.url}/webhook", secret, verify_ssl=False)
         sandbox.options.latency = self._latency
-        web = f"{sandbox.url}/{sandbox.project_path}/-/issues/{iid}"
-        self.issue = LiveIssue(web, iid, person)
+        self.issue = self.issues[0]
         return self
 
     def stop(self) -> None:
