@@ -28,6 +28,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 from automation.sandbox.hook_payloads import Delivery, Instance, issue_event, note_event
 from automation.sandbox.hooks import Hook, table
@@ -38,6 +39,7 @@ TEMPORARY_AFTER = 4  # failures in a row before a hook is temporarily disabled
 PERMANENT_AFTER = 40  # ... and before it is disabled for good
 TIMEOUT = 10.0  # seconds: GitLab's default webhook timeout
 _MAX_BACKOFF = timedelta(days=1)
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 @dataclass(frozen=True)
@@ -193,7 +195,7 @@ class HookSender:
                 return
             with self._store.lock:
                 hook = table(self._store).hooks.get(job.hook_id)
-                if hook is None or not _executable(hook):
+                if hook is None or not _executable(hook) or not _local(hook.url):
                     return
             status = _post(hook.url, delivery)
             self.sent.append((hook.id, delivery.headers["X-Gitlab-Event"], status))
@@ -232,6 +234,14 @@ def _executable(hook: Hook) -> bool:
         until = datetime.fromisoformat(hook.disabled_until.replace("Z", "+00:00"))
         return datetime.now(UTC) >= until
     return True
+
+
+def _local(url: str) -> bool:
+    """The sandbox delivers only to this machine: a hook registered for a real
+    host (tests register `https://salesbot.example.com/...`) is kept, shown
+    and never called. (GitLab does the opposite by default: it refuses local
+    addresses, "Allow requests to the local network from webhooks".)"""
+    return urlsplit(url).hostname in _LOOPBACK
 
 
 def _touch_only(old: Issue, new: Issue) -> bool:
