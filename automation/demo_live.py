@@ -129,7 +129,7 @@ def run_live(console: Console, *, config_path: Path) -> None:
             f"salesbot receiver: {live.receiver_url}/webhook (hook installed)", markup=False
         )
         console.print(
-            f"Open {live.issue.url} , sign in as {live.issue.person} (no password) and tick "
+            f"Open {live.issue.url} and sign in as {live.issue.person} (no password); tick "
             "the last box: the bot labels the handover complete and closes it within seconds.",
             markup=False,
         )

@@ -24,8 +24,11 @@ from automation.demo_live import Live, all_but_last
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "config" / "salesbot.yml"
-CHROMIUM = shutil.which("chromium") or (
-    "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None
+# CHROMIUM=/path/to/chromium overrides where the browser is looked for
+CHROMIUM = (
+    os.environ.get("CHROMIUM")
+    or shutil.which("chromium")
+    or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
 )
 
 
