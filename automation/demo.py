@@ -235,16 +235,31 @@ def run_demo(console: Console, *, config_path: Path, serve: bool = False) -> Non
         console.print(final_table(bot))
         console.print(
             f"Finished in {time.monotonic() - started:.1f}s with "
-            f"{bot.api.stats.total} API requests. Inspect: {sandbox.url}/api/v4/projects/"
-            f"{sandbox.project_path.replace('/', '%2F')}/issues",
+            f"{bot.api.stats.total} API requests.",
             markup=False,
         )
-        if serve:
-            console.print(
-                f"Serving until Ctrl+C. The bot's token: {sandbox.bot_token!s}", markup=False
-            )
-            try:
-                while True:
-                    time.sleep(3600)
-            except KeyboardInterrupt:
-                pass
+        inspect(console, sandbox, serve=serve)
+
+
+def inspect(console: Console, sandbox: Sandbox, *, serve: bool) -> None:
+    """Where to look: the issue pages while the sandbox is up (`--serve`),
+    which a browser opens after a sign-in by username."""
+    issues = f"{sandbox.url}/{sandbox.project_path}/-/issues"
+    if not serve:
+        console.print(
+            "The sandbox stops now; run `salesbot demo --serve` to browse the issues.",
+            markup=False,
+        )
+        return
+    console.print(f"Inspect: {issues} (sign in with any username, e.g. salesbot)", markup=False)
+    console.print(
+        f"API: GITLAB_URL={sandbox.url} SALESBOT_PROJECT={sandbox.project_path} "
+        f"GITLAB_TOKEN={sandbox.bot_token!s} (the sandbox's own fake token)",
+        markup=False,
+    )
+    console.print("Serving until Ctrl+C.", markup=False)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass

@@ -17,7 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-from benchmarks import checklist, receiver
+from benchmarks import checklist, live, receiver
 from benchmarks.report import table, verdicts
 from benchmarks.runner import bench
 
@@ -47,6 +47,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--receiver-seconds", type=float, default=10.0, help="how long the burst lasts (10)"
     )
+    parser.add_argument(
+        "--live-ticks", type=int, default=20, help="ticks on the sandbox page, end to end (20)"
+    )
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
     return parser.parse_args(argv)
 
@@ -73,6 +76,9 @@ def main(argv: list[str] | None = None) -> int:
         sizes[0], latency=args.latency, rate=args.receiver_rate, seconds=args.receiver_seconds
     )
     print(receiver.table(webhooks))
+    # a tick on the sandbox's page through its webhook to the label (benchmarks.live)
+    ticks = live.bench(args.live_ticks, latency=args.latency)
+    print(live.table(ticks))
     if args.json:
         figures = {
             "latency_s": args.latency,
@@ -84,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             ],
             "checklist": [figure.to_json() for figure in reader],
             "receiver": webhooks.to_json(),
+            "live": ticks.to_json(),
         }
         args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
         print(f"figures written to {args.json}")

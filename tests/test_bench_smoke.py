@@ -55,10 +55,11 @@ def test_a_tiny_benchmark_counts_requests_against_their_floor(tmp_path: Path) ->
 def test_the_command_line_writes_its_figures(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     argv = ["--n", "5", "--latency", "0", "--stale", "2", "--baseline-sample", "3"]
-    argv += ["--receiver-rate", "20", "--receiver-seconds", "0.5"]
+    argv += ["--receiver-rate", "20", "--receiver-seconds", "0.5", "--live-ticks", "2"]
     assert bench_main([*argv, "--json", str(out)]) == 0
     figures = json.loads(out.read_text(encoding="utf-8"))
     (result,) = figures["results"]
+    assert figures["live"]["ticks"] == 2 and figures["live"]["missed"] == 0
     assert result["n"] == 5 and result["stale"] == 2
     assert result["baseline"]["sampled"] == 3  # 3 of 5 examined, then scaled to 5
     assert result["baseline"]["requests"] == 1 + 1 + 5 + 2  # list, /user, GETs, PUTs

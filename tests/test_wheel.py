@@ -101,6 +101,7 @@ def test_the_wheel_ships_every_module_the_templates_and_the_example_config(
         assert f"automation/bundled_templates/{template.name}" in names
     assert {"automation/example_config/salesbot.yml", "automation/example_config/team.yml"} <= names
     assert "automation/py.typed" in names and "automation/sandbox/seed.yml" in names
+    assert "automation/sandbox/templates/issue.html" in names  # the sandbox's pages
 
 
 def test_building_the_wheel_warns_of_no_deprecation(wheel: tuple[Path, str]) -> None:

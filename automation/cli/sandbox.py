@@ -43,6 +43,10 @@ def sandbox_serve(
     sandbox.start(port=port)
     out.print(f"GitLab sandbox on {sandbox.url} (project {sandbox.project_path})", markup=False)
     out.print(
+        f"  issues: {sandbox.url}/{sandbox.project_path}/-/issues (sign in by username)",
+        markup=False,
+    )
+    out.print(
         f"  export GITLAB_URL={sandbox.url} SALESBOT_PROJECT={sandbox.project_path} "
         # the sandbox's own fake token (seed.yml), not a secret
         f"GITLAB_TOKEN={sandbox.bot_token}",
@@ -62,6 +66,14 @@ def demo(
     serve: Annotated[
         bool, typer.Option("--serve", help="Keep the sandbox running afterwards to inspect.")
     ] = False,
+    live: Annotated[
+        bool,
+        typer.Option(
+            "--live",
+            help="Start the sandbox and the webhook receiver; tick a box in a browser "
+            "and watch the bot act within seconds.",
+        ),
+    ] = False,
 ) -> None:
     """Run salesbot against an embedded sandbox over simulated days."""
     from importlib.resources import files
@@ -74,4 +86,9 @@ def demo(
         example = files("automation.example_config") / "salesbot.yml"
         config_path = Path(str(example))
         out.print(f"no {DEFAULT_CONFIG} here: using the example config {config_path}", markup=False)
+    if live:
+        from automation.demo_live import run_live
+
+        run_live(out, config_path=config_path)
+        return
     run_demo(out, config_path=config_path, serve=serve)

@@ -16,6 +16,7 @@ from werkzeug.wrappers import Request, Response
 
 from automation.sandbox.calls import Call, Reply, Route, parse_params, split_path
 from automation.sandbox.faults import Faults, Throttle
+from automation.sandbox.hook_sender import HookSender
 from automation.sandbox.options import SandboxOptions
 from automation.sandbox.params import ApiError
 from automation.sandbox.render import Renderer
@@ -23,6 +24,7 @@ from automation.sandbox.request_log import LogEntry, RequestLog
 from automation.sandbox.routes import find_route
 from automation.sandbox.service import Service
 from automation.sandbox.store import Store, User
+from automation.sandbox.web import WebPages, is_web
 
 _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _BAD_GATEWAY = {"message": "502 Bad Gateway"}
@@ -42,6 +44,8 @@ class App:
         requests: RequestLog,
         errors: list[str],
         fault_seed: int,
+        sender: HookSender | None = None,
+        pages: WebPages | None = None,
     ) -> None:
         self.options = options
         self._store = store
@@ -51,6 +55,8 @@ class App:
         self._errors = errors
         self._faults = Faults(fault_seed)
         self._throttle = Throttle()
+        self._sender = sender
+        self._pages = pages
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
@@ -64,6 +70,11 @@ class App:
         raw_uri = environ.get("REQUEST_URI") or environ.get("RAW_URI") or request.full_path
         path, query_text, segments = split_path(str(raw_uri))
         method = request.method.upper()
+        if self._pages is not None and is_web(path):
+            # the web UI: issue pages, sign-in (automation.sandbox.web)
+            page = self._pages(request, path)
+            self._requests.add(LogEntry(method, path, page.status_code), "web", reached_app=True)
+            return page
         route, args, path_exists = (
             find_route(method, segments) if segments is not None else (None, {}, False)
         )
@@ -150,6 +161,8 @@ class App:
                 reply = Reply(500, {"message": "500 Internal Server Error"})
             finally:
                 self._store.commit()
+                if self._sender is not None:
+                    self._sender.flush(user)
         if reply.status == 204:
             response = Response(status=204)  # `no_content!`: no body at all
         elif isinstance(reply.body, str):

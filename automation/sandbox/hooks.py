@@ -6,7 +6,7 @@ push events on unless turned off (the column's default), `alert_status` and
 `disabled_until` as `WebHooks::AutoDisabling` reports them. DELETE answers 204.
 
 Hooks live beside the store (not in it, and not in its SQLite file): this
-sandbox registers them; sending events to them is not done here.
+sandbox registers them; `hook_sender` sends them the events.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from automation.sandbox.app import App
+from automation.sandbox.hook_sender import HookSender
 from automation.sandbox.options import SandboxOptions
 from automation.sandbox.render import Renderer
 from automation.sandbox.request_log import LogEntry, RequestLog
@@ -27,6 +28,7 @@ from automation.sandbox.seed import add_user, populate, seed_data
 from automation.sandbox.service import Service
 from automation.sandbox.store import DEVELOPER, Store, format_time
 from automation.sandbox.system_notes import ChecklistNotes
+from automation.sandbox.web import WebPages
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -90,6 +92,7 @@ class Sandbox:
             clock=self.now,
             checklist_notes=lambda: self.options.checklist_notes,
         )
+        self.hooks = HookSender(self._store, self._renderer)
         self._app = App(
             options=self.options,
             store=self._store,
@@ -98,6 +101,14 @@ class Sandbox:
             requests=self.requests,
             errors=self.errors,
             fault_seed=fault_seed,
+            sender=self.hooks,
+            pages=WebPages(
+                store=self._store,
+                service=self._service,
+                renderer=self._renderer,
+                sender=self.hooks,
+                project_path=lambda: self.project_path,
+            ),
         )
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
@@ -155,6 +166,7 @@ class Sandbox:
             project = self._store.projects[self.project_id]
             issue = self._service.create_issue(project, actor, params)
             self._store.commit()
+            self.hooks.flush(actor)
             return self._renderer().issue(issue, single=True)
 
     # -- clock -------------------------------------------------------------
@@ -227,6 +239,7 @@ class Sandbox:
                     connection.shutdown(socket.SHUT_RDWR)
         if thread is not None:
             thread.join(timeout=5)
+        self.hooks.stop()
         with self._store.lock:
             self._store.close()
 

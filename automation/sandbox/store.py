@@ -17,7 +17,7 @@ import dataclasses
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -226,6 +226,8 @@ class Store:
         self._state_events_of: dict[int, list[int]] = {}
         self._links_of: dict[int, list[int]] = {}
         self._next_id: dict[str, int] = dict.fromkeys(_KINDS, 1)
+        # called with (old or None, new) for every issue and note saved (hook_sender)
+        self.watchers: list[Callable[[object, object], None]] = []
         self._db = _Sqlite(data) if data is not None else None
         if self._db is not None:
             for record in self._db.load():
@@ -240,6 +242,14 @@ class Store:
         return value
 
     def put(self, record: R) -> R:
+        if self.watchers and isinstance(record, (Issue, Note)):
+            old: object = (
+                self.issues.get(record.id)
+                if isinstance(record, Issue)
+                else self.notes.get(record.id)
+            )
+            for watch in self.watchers:
+                watch(old, record)
         self._index(record)
         if self._db is not None:
             self._db.put(_KIND_OF[type(record)], record)
