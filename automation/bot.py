@@ -186,12 +186,14 @@ class Bot:
                 + "\n".join(export.problems)
             )
         env = self.env(today)
-        found = consults.plan(
-            env,
-            self.team,
-            self.index(checklists=False) if index is None else index,
-            export.opportunities,
-        )
+        if index is None:  # an empty Index is falsy: test for None
+            index = self.index(checklists=False)
+        # an LDR that grows into a consult: its checklist is read (rare: one GET each)
+        full = {
+            iid: self.api.get_issue(iid)
+            for iid in consults.growing(env, index, export.opportunities)
+        }
+        found = consults.plan(env, self.team, index, export.opportunities, full)
         found = replace(found, notes=(*found.notes, *late))
         # a wind-down label a person took off is not put back (rare: one GET each)
         to_check = status.issues_to_check(env.labels, found)

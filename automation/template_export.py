@@ -39,6 +39,7 @@ _DEAL: Final[Mapping[str, object]] = {
     "close_date": "CLOSE DATE",
     "stage": "STAGE",
     "threshold": "THRESHOLD",
+    "due_date": "DUE DATE",
 }
 PLACEHOLDERS: Final[Mapping[str, Mapping[str, object]]] = MappingProxyType(
     {

@@ -5,7 +5,7 @@ consult (Enterprise: a Command Plan) at or above the segment's consult iACV,
 a Lightweight Deal Review at or above its LDR iACV when the deal closes this
 or next month (team timezone), otherwise nothing. One issue per opportunity,
 keyed by its exact id (`automation.marker.key_part`): an LDR that grows into a
-consult is relabelled with a note, never duplicated; a closed or shrunken deal
+consult becomes one (`ldr_growth`), never duplicated; a closed or shrunken deal
 gets a note, a label and, per config, its issue closed. An LDR whose close
 date slips beyond next month is noted and labelled `close-date-moved` but kept
 open (the review is still wanted when the deal comes back into range); when
@@ -37,7 +37,7 @@ import csv
 import io
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -57,8 +57,10 @@ from automation.index import Index, Tracked
 from automation.labels import status_change
 from automation.marker import key_part, legacy_key, normal, slug
 from automation.neutralise import neutralise
+from automation.records import Issue
 from automation.team import Team
-from automation.workflows.common import Environment, assignees, days_after, new_issue
+from automation.workflows.common import Environment, assignees, new_issue
+from automation.workflows.ldr_growth import convert, due_date
 
 WORKFLOW = registry.OPPORTUNITY.name
 COLUMNS = ("id", "name", "account", "owner", "segment", "iacv", "amount", "close_date", "stage")
@@ -254,10 +256,11 @@ def closes_soon(close: date, today: date) -> bool:
     return 0 <= months <= 1
 
 
-def plan(env: Environment, team: Team, index: Index, opportunities: Iterable[Opportunity]) -> Plan:
+def _tracked(
+    index: Index, opportunities: Iterable[Opportunity]
+) -> Iterable[tuple[Opportunity, Tracked | None]]:
     items = list(opportunities)
     shared = Counter(o.legacy_key for o in items)
-    actions: list[Action] = []
     for opp in items:
         tracked = index.lookup(
             WORKFLOW,
@@ -265,7 +268,43 @@ def plan(env: Environment, team: Team, index: Index, opportunities: Iterable[Opp
             opp.legacy_key,
             claims=partial(_owns_legacy_key, opp, shared[opp.legacy_key]),
         )
-        actions.extend(_plan_one(env, team, tracked, opp))
+        yield opp, tracked
+
+
+def growing(env: Environment, index: Index, opportunities: Iterable[Opportunity]) -> list[int]:
+    """The open LDRs whose deal now needs a consult: the issues whose
+    descriptions `plan` needs (the index keeps only markers)."""
+    return [
+        tracked.issue.iid
+        for opp, tracked in _tracked(index, opportunities)
+        if tracked is not None and tracked.issue.is_open and _grows(env, tracked, opp)
+    ]
+
+
+def _grows(env: Environment, tracked: Tracked, opp: Opportunity) -> bool:
+    thresholds = env.config.thresholds.get(opp.segment)
+    return (
+        thresholds is not None
+        and opp.stage not in env.config.consults.close_on
+        and thresholds.kind_for(opp.iacv, closes_soon(opp.close_date, env.today)) == "consult"
+        and current_kind(env, tracked) == "ldr"
+    )
+
+
+def plan(
+    env: Environment,
+    team: Team,
+    index: Index,
+    opportunities: Iterable[Opportunity],
+    full: Mapping[int, Issue] | None = None,
+) -> Plan:
+    """`full`: the issues `growing` named, as GitLab has them (descriptions
+    included); an LDR to grow that is missing from it waits for a run that has it."""
+    actions: list[Action] = []
+    for opp, tracked in _tracked(index, opportunities):
+        if tracked is not None and tracked.issue.iid in (full or {}):
+            tracked = Tracked(tracked.marker, (full or {})[tracked.issue.iid])
+        actions.extend(_plan_one(env, team, tracked, opp, full or {}))
     return Plan.of(WORKFLOW, actions)
 
 
@@ -293,7 +332,11 @@ def current_kind(env: Environment, tracked: Tracked) -> str:
 
 
 def _plan_one(
-    env: Environment, team: Team, tracked: Tracked | None, opp: Opportunity
+    env: Environment,
+    team: Team,
+    tracked: Tracked | None,
+    opp: Opportunity,
+    full: Mapping[int, Issue],
 ) -> list[Action]:
     config = env.config
     if tracked is not None and not tracked.issue.is_open:
@@ -323,23 +366,7 @@ def _plan_one(
             close=config.consults.close_below_threshold,
         )
     if kind == "consult" and current_kind(env, tracked) == "ldr":
-        name = thresholds.consult_name if thresholds else "Opportunity Consult"
-        return [
-            Comment(
-                ref,
-                f"iACV is now ${opp.iacv:,.0f}, at or above the {opp.segment} {name} "
-                f"threshold (${thresholds.consult if thresholds else 0:,.0f}): this Lightweight "
-                f"Deal Review is now a full {name}. Work through MEDDPPICC and the close plan "
-                "with your manager.",
-                reason="upgraded to consult",
-                add_labels=_kind_labels(env, "consult"),
-                remove_labels=tuple(  # a consult is due whatever the close date
-                    x
-                    for x in (*_kind_labels(env, "ldr"), env.labels.status(SLIPPED))
-                    if x in tracked.issue.labels
-                ),
-            )
-        ]
+        return _grow(env, team, tracked, opp) if tracked.issue.iid in full else []
     return []
 
 
@@ -417,35 +444,70 @@ def _wind_down(
     ]
 
 
-def _create(env: Environment, team: Team, opp: Opportunity, kind: str) -> Action:
-    config = env.config
-    settings = registry.kind(kind).settings(config)
-    thresholds = config.thresholds[opp.segment]
+def _data(env: Environment, team: Team, opp: Opportunity, kind: str) -> dict[str, object]:
+    """What the consult or LDR template is rendered with."""
+    thresholds = env.config.thresholds[opp.segment]
     owner = team.member(opp.owner)
-    manager = owner.manager if owner else None
-    name = thresholds.consult_name if kind == "consult" else "Lightweight Deal Review"
+    return {
+        "opportunity_id": opp.id,
+        "opportunity": opp.name,
+        "account": opp.account,
+        "owner": opp.owner,
+        "manager": owner.manager if owner else None,
+        "segment": str(opp.segment),
+        "iacv": opp.iacv,
+        "amount": opp.amount,
+        "close_date": opp.close_date,
+        "stage": opp.stage,
+        "threshold": thresholds.consult if kind == "consult" else thresholds.ldr,
+        "consult_name": thresholds.consult_name if kind == "consult" else "Lightweight Deal Review",
+        "due_date": due_date(env, registry.kind(kind).settings(env.config).due_days, opp.close_date),
+    }
+
+
+def _create(env: Environment, team: Team, opp: Opportunity, kind: str) -> Action:
+    settings = registry.kind(kind).settings(env.config)
+    data = _data(env, team, opp, kind)
+    due = data["due_date"]
+    assert isinstance(due, date)
     return new_issue(
         env,
         workflow=WORKFLOW,
         key=opp.key,
         settings=settings,
-        data={
-            "opportunity_id": opp.id,
-            "opportunity": opp.name,
-            "account": opp.account,
-            "owner": opp.owner,
-            "manager": manager,
-            "segment": str(opp.segment),
-            "iacv": opp.iacv,
-            "amount": opp.amount,
-            "close_date": opp.close_date,
-            "stage": opp.stage,
-            "threshold": thresholds.consult if kind == "consult" else thresholds.ldr,
-            "consult_name": name,
-        },
-        assignees=assignees(settings, {"owner": opp.owner, "manager": manager}),
-        due_date=min(days_after(env.today, settings.due_days), opp.close_date)
-        if opp.close_date >= env.today
-        else days_after(env.today, settings.due_days),
+        data=data,
+        assignees=assignees(settings, {"owner": opp.owner, "manager": data["manager"]}),
+        due_date=due,
         extra_labels=[env.labels.segment(str(opp.segment))],
+    )
+
+
+def _grow(env: Environment, team: Team, tracked: Tracked, opp: Opportunity) -> list[Action]:
+    """README "Handbook rules": the LDR becomes a consult (`ldr_growth`)."""
+    data = _data(env, team, opp, "consult")
+    rendered = env.templates.render(registry.kind("consult").settings(env.config).template, data)
+    due = data["due_date"]
+    assert isinstance(due, date)
+    name = data["consult_name"]
+    note = (
+        f"iACV is now ${opp.iacv:,.0f}, at or above the {opp.segment} {name} threshold "
+        f"(${data['threshold']:,.0f}): this Lightweight Deal Review is now a full {name}, "
+        f"due {due.isoformat()}. salesbot added the {name}'s checklist (MEDDPPICC, Command "
+        "Plan, close plan); the review items you ticked stay as they are, the others are "
+        "marked not applicable because the new items cover them."
+    )
+    return convert(
+        env,
+        tracked,
+        title=rendered.title,
+        consult_body=rendered.description,
+        version=rendered.version,
+        due=due,
+        note=note,
+        add_labels=_kind_labels(env, "consult"),
+        remove_labels=tuple(  # a consult is due whatever the close date
+            x
+            for x in (*_kind_labels(env, "ldr"), env.labels.status(SLIPPED))
+            if x in tracked.issue.labels
+        ),
     )
