@@ -40,6 +40,8 @@ _DEAL: Final[Mapping[str, object]] = {
     "stage": "STAGE",
     "threshold": "THRESHOLD",
     "due_date": "DUE DATE",
+    "why": "WHY IT HAS ONE (ITS IACV, ITS NARR, OR THE MANAGER ASKED)",
+    "narr": "NARR",
 }
 PLACEHOLDERS: Final[Mapping[str, Mapping[str, object]]] = MappingProxyType(
     {

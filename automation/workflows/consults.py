@@ -50,6 +50,7 @@ from pydantic_core import PydanticCustomError
 
 from automation import registry
 from automation.actions import Action, Comment, IssueRef, Plan
+from automation.config import Thresholds
 from automation.csvfile import read_text, rows, unknown_columns_warning, validate_row
 from automation.errors import InputError
 from automation.fields import Segment, UsernameOrMention
@@ -63,7 +64,19 @@ from automation.workflows.common import Environment, assignees, new_issue
 from automation.workflows.ldr_growth import convert, due_date
 
 WORKFLOW = registry.OPPORTUNITY.name
-COLUMNS = ("id", "name", "account", "owner", "segment", "iacv", "amount", "close_date", "stage")
+COLUMNS = (
+    "id",
+    "name",
+    "account",
+    "owner",
+    "segment",
+    "iacv",
+    "amount",
+    "close_date",
+    "stage",
+    "narr",
+    "consult_requested",
+)
 ALIASES = {
     "opportunity id": "id",
     "opportunity name": "name",
@@ -72,6 +85,8 @@ ALIASES = {
     "owner username": "owner",
     "close date": "close_date",
     "incremental acv": "iacv",
+    "net arr": "narr",
+    "consult requested": "consult_requested",
 }
 
 
@@ -87,6 +102,8 @@ class Opportunity:
     close_date: date
     stage: str
     line: int = 0
+    narr: Decimal | None = None
+    requested: bool = False  # the manager asked for a consult (Enterprise: the ASM)
 
     @property
     def key(self) -> str:
@@ -132,6 +149,16 @@ def _iacv(value: object) -> object:
     return found
 
 
+def _yes(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    if value.lower() in ("yes", "y", "true", "1", "x"):
+        return True
+    if value.lower() in ("no", "n", "false", "0"):
+        return False
+    raise PydanticCustomError("yes", "'{text}' is not yes or no", {"text": value})
+
+
 def _required(value: object) -> object:
     if value == "":
         raise PydanticCustomError("missing", "missing")
@@ -173,6 +200,8 @@ class OpportunityRow(BaseModel):
     close_date: Annotated[date, BeforeValidator(_close_date)]
     iacv: Annotated[Decimal, BeforeValidator(_iacv)]
     amount: Annotated[Decimal | None, BeforeValidator(_amount)] = None
+    narr: Annotated[Decimal | None, BeforeValidator(_amount)] = None
+    consult_requested: Annotated[bool, BeforeValidator(_yes)] = False
     name: str = ""
     account: str = ""
     stage: str = ""
@@ -189,11 +218,14 @@ class OpportunityRow(BaseModel):
             close_date=self.close_date,
             stage=self.stage,
             line=line,
+            narr=self.narr,
+            requested=self.consult_requested,
         )
 
 
 def _row(values: dict[str, str], line: int) -> Opportunity:
-    cells = {k: v for k, v in values.items() if not (k == "amount" and not v)}
+    optional = ("amount", "narr", "consult_requested")
+    cells = {k: v for k, v in values.items() if not (k in optional and not v)}
     return validate_row(OpportunityRow, cells).opportunity(line)
 
 
@@ -282,13 +314,19 @@ def growing(env: Environment, index: Index, opportunities: Iterable[Opportunity]
 
 
 def _grows(env: Environment, tracked: Tracked, opp: Opportunity) -> bool:
-    thresholds = env.config.thresholds.get(opp.segment)
     return (
-        thresholds is not None
-        and opp.stage not in env.config.consults.close_on
-        and thresholds.kind_for(opp.iacv, closes_soon(opp.close_date, env.today)) == "consult"
+        opp.stage not in env.config.consults.close_on
+        and _kind(env, opp) == "consult"
         and current_kind(env, tracked) == "ldr"
     )
+
+
+def _kind(env: Environment, opp: Opportunity, *, in_window: bool | None = None) -> str | None:
+    thresholds = env.config.thresholds_for(opp.segment)
+    if thresholds is None:
+        return None
+    window = closes_soon(opp.close_date, env.today) if in_window is None else in_window
+    return thresholds.kind_for(opp.iacv, window, narr=opp.narr, requested=opp.requested)
 
 
 def plan(
@@ -342,10 +380,8 @@ def _plan_one(
     if tracked is not None and not tracked.issue.is_open:
         return []  # closed by a person or by us: never reopened from a CRM row
     stage_closes = opp.stage in config.consults.close_on
-    thresholds = config.thresholds.get(opp.segment)
-    kind = None
-    if thresholds is not None and not stage_closes:
-        kind = thresholds.kind_for(opp.iacv, closes_soon(opp.close_date, env.today))
+    thresholds = config.thresholds_for(opp.segment)
+    kind = None if stage_closes else _kind(env, opp)
     if tracked is None:
         return [_create(env, team, opp, kind)] if kind else []
     ref = IssueRef(iid=tracked.issue.iid)
@@ -362,7 +398,7 @@ def _plan_one(
             env,
             tracked,
             status="below-threshold",
-            why=f"fell below the {opp.segment} threshold (iACV ${opp.iacv:,.0f})",
+            why=_below(thresholds, opp),
             close=config.consults.close_below_threshold,
         )
     if kind == "consult" and current_kind(env, tracked) == "ldr":
@@ -377,11 +413,9 @@ SLIPPED = "close-date-moved"
 def _slipped(env: Environment, tracked: Tracked, opp: Opportunity) -> bool:
     """An open LDR whose deal still has LDR-sized iACV but no longer closes this
     month or next: the review is not due now, yet the deal has not shrunk."""
-    thresholds = env.config.thresholds.get(opp.segment)
     return (
-        thresholds is not None
-        and current_kind(env, tracked) == "ldr"
-        and thresholds.kind_for(opp.iacv, True) == "ldr"
+        current_kind(env, tracked) == "ldr"
+        and _kind(env, opp, in_window=True) == "ldr"
         and not closes_soon(opp.close_date, env.today)
     )
 
@@ -446,8 +480,10 @@ def _wind_down(
 
 def _data(env: Environment, team: Team, opp: Opportunity, kind: str) -> dict[str, object]:
     """What the consult or LDR template is rendered with."""
-    thresholds = env.config.thresholds[opp.segment]
+    thresholds = env.config.thresholds_for(opp.segment)
+    assert thresholds is not None
     owner = team.member(opp.owner)
+    name, threshold, why = _trigger(thresholds, opp, kind)
     return {
         "opportunity_id": opp.id,
         "opportunity": opp.name,
@@ -459,10 +495,39 @@ def _data(env: Environment, team: Team, opp: Opportunity, kind: str) -> dict[str
         "amount": opp.amount,
         "close_date": opp.close_date,
         "stage": opp.stage,
-        "threshold": thresholds.consult if kind == "consult" else thresholds.ldr,
-        "consult_name": thresholds.consult_name if kind == "consult" else "Lightweight Deal Review",
+        "threshold": threshold,
+        "consult_name": name,
+        "why": why,
+        "narr": opp.narr,
         "due_date": due_date(env, registry.kind(kind).settings(env.config).due_days, opp.close_date),
     }
+
+
+def _below(thresholds: Thresholds | None, opp: Opportunity) -> str:
+    if thresholds is not None and thresholds.consult is None:
+        # the export is the CRM's current state: a request taken back ends the consult
+        narr = f"${opp.narr:,.0f}" if opp.narr is not None else "none"
+        return (
+            f"has no consult request and its NARR ({narr}) is below the {opp.segment} "
+            f"Command Plan threshold (${thresholds.command_plan_narr or 0:,.0f})"
+        )
+    return f"fell below the {opp.segment} threshold (iACV ${opp.iacv:,.0f})"
+
+
+def _trigger(thresholds: Thresholds, opp: Opportunity, kind: str) -> tuple[str, int, str]:
+    """The review's name, its threshold (USD) and why the opportunity has one."""
+    if kind == "ldr":
+        ldr = thresholds.ldr or 0
+        return "Lightweight Deal Review", ldr, f"its iACV of ${opp.iacv:,.0f} is at or over the " \
+            f"${ldr:,.0f} LDR threshold for {opp.segment}"
+    if thresholds.consult is not None and opp.iacv >= thresholds.consult:
+        return thresholds.consult_name, thresholds.consult, f"its iACV of ${opp.iacv:,.0f} " \
+            f"is at or over the ${thresholds.consult:,.0f} threshold for {opp.segment}"
+    if opp.requested:
+        return thresholds.consult_name, 0, "your manager asked for a consult on it"
+    narr = thresholds.command_plan_narr or 0
+    return "Command Plan", narr, f"its NARR of ${opp.narr or 0:,.0f} is at or over " \
+        f"${narr:,.0f}: every {opp.segment} opportunity of that size has a complete Command Plan"
 
 
 def _create(env: Environment, team: Team, opp: Opportunity, kind: str) -> Action:
@@ -490,11 +555,10 @@ def _grow(env: Environment, team: Team, tracked: Tracked, opp: Opportunity) -> l
     assert isinstance(due, date)
     name = data["consult_name"]
     note = (
-        f"iACV is now ${opp.iacv:,.0f}, at or above the {opp.segment} {name} threshold "
-        f"(${data['threshold']:,.0f}): this Lightweight Deal Review is now a full {name}, "
-        f"due {due.isoformat()}. salesbot added the {name}'s checklist (MEDDPPICC, Command "
-        "Plan, close plan); the review items you ticked stay as they are, the others are "
-        "marked not applicable because the new items cover them."
+        f"This Lightweight Deal Review is now a full {name}, due {due.isoformat()}: "
+        f"{data['why']} (CRM export of {env.today.isoformat()}). salesbot added the {name}'s "
+        "checklist (MEDDPPICC, Command Plan, close plan); the review items you ticked stay "
+        "as they are, the others are marked not applicable because the new items cover them."
     )
     return convert(
         env,
