@@ -184,9 +184,9 @@ class Thresholds(Model):
         month; `requested`: the manager asked for a consult (export column)."""
         if requested or (self.consult is not None and iacv >= self.consult):
             return "consult"
-        if self.command_plan_narr is not None and narr is not None:
-            if narr >= self.command_plan_narr:
-                return "consult"
+        plan_from = self.command_plan_narr
+        if plan_from is not None and narr is not None and narr >= plan_from:
+            return "consult"
         if self.ldr is not None and iacv >= self.ldr and close_in_window:
             return "ldr"
         return None
