@@ -342,7 +342,12 @@ def _create(env: Environment, team: Team, opp: Opportunity, kind: str) -> Action
 def _grow(env: Environment, team: Team, tracked: Tracked, opp: Opportunity) -> list[Action]:
     """README "Handbook rules": the LDR becomes a consult (`ldr_growth`)."""
     data = _data(env, team, opp, "consult")
-    rendered = env.templates.render(registry.kind("consult").settings(env.config).template, data)
+    settings = registry.kind("consult").settings(env.config)
+    rendered = env.templates.render(settings.template, data)
+    title = rendered.title
+    if settings.title:  # the config's title, as `new_issue` makes it
+        values = {k: neutralise(v, "title") for k, v in data.items()}
+        title = neutralise(settings.title.format_map(values), "title")
     due = data["due_date"]
     assert isinstance(due, date)
     name = data["consult_name"]
@@ -355,7 +360,7 @@ def _grow(env: Environment, team: Team, tracked: Tracked, opp: Opportunity) -> l
     return convert(
         env,
         tracked,
-        title=rendered.title,
+        title=title,
         consult_body=rendered.description,
         version=rendered.version,
         due=due,
