@@ -116,7 +116,11 @@ class Bot:
             action = outcome.step.action
             if outcome.ok and outcome.issue is not None:
                 fresh[outcome.issue.iid] = outcome.issue
+                unsure.discard(outcome.issue.iid)
             elif not isinstance(action, LinkIssues) and action.target.iid is not None:
+                # a note after an answered edit (an LDR grown into a consult) may
+                # have changed labels since that answer: read it again
+                fresh.pop(action.target.iid, None)
                 unsure.add(action.target.iid)
         for iid in sorted(unsure - set(fresh)):
             try:

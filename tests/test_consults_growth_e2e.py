@@ -74,3 +74,22 @@ def test_a_consult_is_never_downgraded_to_an_ldr(world: World, tmp_path: Path) -
     issue = world.api.get_issue(consult.iid)
     assert issue.title == consult.title and "Opportunity Consult" in issue.labels
     assert "Lightweight Deal Review" not in issue.labels
+
+
+def test_a_scheduled_run_that_grows_an_ldr_then_rests(world: World, tmp_path: Path) -> None:
+    """The run's later steps (the dashboard) see the grown consult as GitLab has it."""
+    path = tmp_path / "opportunities.csv"
+    path.write_text(HEADER + LDR, encoding="utf-8")
+    text = world.config.read_text(encoding="utf-8").replace(
+        "opportunities: null", f"opportunities: {path}"
+    )
+    world.config.write_text(text, encoding="utf-8")
+    assert world.cli("run", today="2026-11-27").code == 0
+    path.write_text(HEADER + GROWN, encoding="utf-8")
+    assert world.cli("run", today="2026-12-01").code == 0
+    n = len(world.sandbox.requests.entries)
+    before = world.writes()
+    third = world.cli("run", today="2026-12-01")
+    assert third.code == 0, third.err
+    new = [e for e in world.sandbox.requests.entries[n:] if e.method not in ("GET", "HEAD")]
+    assert world.writes() == before, new
