@@ -166,6 +166,7 @@ class EditIssue:
     seen: str
     release: tuple[str, ...] = ()
     reason: str = ""
+    due_date: date | None = None  # set in the same write when given
     kind: Literal["edit"] = "edit"
 
     def summary(self) -> str:

@@ -196,9 +196,11 @@ class Applier:
         body = action.description
         if not same_text(fresh.description, action.seen):
             body = keep_ticks(body, fresh.description, frozenset(action.release))
-        if same_text(body, fresh.description) and fresh.title == action.title:
+        due = action.due_date if action.due_date != fresh.due_date else None
+        if same_text(body, fresh.description) and fresh.title == action.title and due is None:
             return fresh
-        return self.api.edit_issue(iid, IssueChange(description=body, title=action.title))
+        change = IssueChange(description=body, title=action.title, due_date=due)
+        return self.api.edit_issue(iid, change)
 
     def _new_issue(self, action: CreateIssue) -> NewIssue:
         return NewIssue(

@@ -116,7 +116,11 @@ class Bot:
             action = outcome.step.action
             if outcome.ok and outcome.issue is not None:
                 fresh[outcome.issue.iid] = outcome.issue
+                unsure.discard(outcome.issue.iid)
             elif not isinstance(action, LinkIssues) and action.target.iid is not None:
+                # a note after an answered edit (an LDR grown into a consult) may
+                # have changed labels since that answer: read it again
+                fresh.pop(action.target.iid, None)
                 unsure.add(action.target.iid)
         for iid in sorted(unsure - set(fresh)):
             try:
@@ -186,12 +190,14 @@ class Bot:
                 + "\n".join(export.problems)
             )
         env = self.env(today)
-        found = consults.plan(
-            env,
-            self.team,
-            self.index(checklists=False) if index is None else index,
-            export.opportunities,
-        )
+        if index is None:  # an empty Index is falsy: test for None
+            index = self.index(checklists=False)
+        # an LDR that grows into a consult: its checklist is read (rare: one GET each)
+        full = {
+            iid: self.api.get_issue(iid)
+            for iid in consults.growing(env, index, export.opportunities)
+        }
+        found = consults.plan(env, self.team, index, export.opportunities, full)
         found = replace(found, notes=(*found.notes, *late))
         # a wind-down label a person took off is not put back (rare: one GET each)
         to_check = status.issues_to_check(env.labels, found)

@@ -150,17 +150,35 @@ class WorkflowsConfig(Model):
 
 
 class Thresholds(Model):
-    """iACV thresholds in USD (handbook: Commercial Sales, Opportunity Consults and LDR)."""
+    """When an opportunity gets a review, in USD (handbook: Commercial Sales,
+    "Opportunity Consults and LDR"; Enterprise Sales, "Opportunity management")."""
 
-    consult: Annotated[WholeNumber, Field(ge=1)] = Field(description="A consult from this iACV up.")
+    consult: Annotated[WholeNumber, Field(ge=1)] | None = Field(
+        description="A consult from this iACV up; null: only when requested in the export "
+        "(Enterprise: the Area Sales Manager picks them)."
+    )
     ldr: Annotated[WholeNumber, Field(ge=1)] | None = Field(
         None, description="An LDR from this iACV up when closing this or next month."
     )
+    command_plan_narr: Annotated[WholeNumber, Field(ge=1)] | None = Field(
+        None, description="A Command Plan from this NARR up (Enterprise: $50K)."
+    )
     consult_name: Text = "Opportunity Consult"
 
-    def kind_for(self, iacv: Decimal, close_in_window: bool) -> Literal["consult", "ldr"] | None:
-        """Which review an opportunity needs; `close_in_window`: closes this or next month."""
-        if iacv >= self.consult:
+    def kind_for(
+        self,
+        iacv: Decimal,
+        close_in_window: bool,
+        *,
+        narr: Decimal | None = None,
+        requested: bool = False,
+    ) -> Literal["consult", "ldr"] | None:
+        """Which review an opportunity needs; `close_in_window`: closes this or next
+        month; `requested`: the manager asked for a consult (export column)."""
+        if requested or (self.consult is not None and iacv >= self.consult):
+            return "consult"
+        plan_from = self.command_plan_narr
+        if plan_from is not None and narr is not None and narr >= plan_from:
             return "consult"
         if self.ldr is not None and iacv >= self.ldr and close_in_window:
             return "ldr"
@@ -219,7 +237,9 @@ class Config(Model):
     labels: LabelsConfig = LabelsConfig()
     nudges: NudgesConfig = NudgesConfig()
     workflows: WorkflowsConfig
-    thresholds: dict[Segment, Thresholds] = Field(description="Per segment.")
+    thresholds: dict[Segment, Thresholds] = Field(
+        description="Per segment; Public Sector follows Enterprise unless it has its own."
+    )
     consults: ConsultsConfig = ConsultsConfig()
     dashboard: DashboardConfig = DashboardConfig()
     templates: TemplatesConfig = TemplatesConfig()
@@ -227,6 +247,15 @@ class Config(Model):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def thresholds_for(self, segment: Segment) -> Thresholds | None:
+        """Handbook (enterprise-sales.md): Enterprise "includes both Large and Public
+        Sector sales teams", so Public Sector follows Enterprise unless the config
+        gives it thresholds of its own."""
+        found = self.thresholds.get(segment)
+        if found is None and segment == Segment.PUBLIC_SECTOR:
+            return self.thresholds.get(Segment.ENTERPRISE)
+        return found
 
     @model_validator(mode="after")
     def _consistent(self) -> Config:

@@ -39,6 +39,9 @@ _DEAL: Final[Mapping[str, object]] = {
     "close_date": "CLOSE DATE",
     "stage": "STAGE",
     "threshold": "THRESHOLD",
+    "due_date": "DUE DATE",
+    "why": "WHY IT HAS ONE (ITS IACV, ITS NARR, OR THE MANAGER ASKED)",
+    "narr": "NARR",
 }
 PLACEHOLDERS: Final[Mapping[str, Mapping[str, object]]] = MappingProxyType(
     {

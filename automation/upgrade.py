@@ -292,12 +292,14 @@ def _bump(text: str, version: int) -> str:
 
 def kind_of(description: str) -> str | None:
     """The template an issue was rendered from: the prefix of its first task
-    key (`onboarding.buddy` -> `onboarding`), when that is a template kind."""
-    for key in TASK.findall(description):
-        prefix = str(key).split(".", 1)[0]
-        if prefix in KINDS:
-            return prefix
-    return None
+    key (`onboarding.buddy` -> `onboarding`), when that is a template kind.
+    An LDR that grew into a consult holds both kinds' keys: it is a consult
+    (automation/workflows/ldr_growth.py)."""
+    found = [str(k).split(".", 1)[0] for k in TASK.findall(description)]
+    kinds = [p for p in found if p in KINDS]
+    if "ldr" in kinds and "consult" in kinds:
+        return "consult"
+    return kinds[0] if kinds else None
 
 
 # -- the planner ---------------------------------------------------------------------

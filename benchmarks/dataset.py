@@ -226,6 +226,9 @@ def _unit_issues(unit: Unit, today: date, rng: random.Random) -> list[_Draft]:
                     "stage": "3-Technical Evaluation",
                     "threshold": Decimal(50000 if consult else 5000),
                     "consult_name": "Opportunity Consult" if consult else "Lightweight Deal Review",
+                    "why": "its iACV is at or over the threshold",
+                    "narr": None,
+                    "due_date": due,
                 },
                 (
                     "Opportunity Consult" if consult else "Lightweight Deal Review",

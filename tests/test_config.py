@@ -95,7 +95,7 @@ def test_the_shipped_config_and_team_load() -> None:
     assert validate_files(SHIPPED / "salesbot.yml") == []
     assert config.tz.key == "America/Los_Angeles"
     assert config.workflows.give_back.departments == (Department.COMMERCIAL,)
-    assert config.thresholds[Segment.ENTERPRISE].consult_name == "Command Plan"
+    assert config.thresholds[Segment.ENTERPRISE].command_plan_narr == 50000
     assert config.thresholds[Segment.SMB].ldr == 5000
     assert team.member("alice") is not None
     assert {m.username for m in team.members} >= {"alice", "bob", "carol", "dave", "erin"}

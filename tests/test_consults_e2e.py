@@ -9,13 +9,13 @@ from pathlib import Path
 from tests.e2e import World
 
 TODAY = "2026-11-27"
-HEADER = "id,name,account,owner,segment,iacv,amount,close_date,stage\n"
+HEADER = "id,name,account,owner,segment,iacv,amount,close_date,stage,narr\n"
 ROWS = {
     "A1": "A1,Platform,Acme,bob,SMB,12000,36000,2027-02-15,3-Technical Evaluation\n",
     "A2": "A2,Seats,Globex,bob,SMB,6000,6000,2026-12-20,2-Scoping\n",
     "A3": "A3,Tiny,Initech,carol,SMB,3000,3000,2026-12-20,2-Scoping\n",
     "A4": "A4,Later,Umbrella,carol,Mid-Market,12000,12000,2027-03-20,2-Scoping\n",
-    "E1": "E1,Transformation,Hooli,kim,Enterprise,60000,180000,2027-06-30,1-Discovery\n",
+    "E1": "E1,Transformation,Hooli,kim,Enterprise,60000,180000,2027-06-30,1-Discovery,90000\n",
 }
 
 
@@ -36,7 +36,7 @@ def test_thresholds_open_one_issue_per_qualifying_opportunity(world: World, tmp_
     assert set(issues) == {
         "Opportunity Consult: Platform (Acme)",
         "Lightweight Deal Review: Seats (Globex)",
-        "Command Plan: Transformation (Hooli)",
+        "Command Plan: Transformation (Hooli)",  # Enterprise: $50K+ NARR
     }
     consult = issues["Opportunity Consult: Platform (Acme)"]
     assert consult.assignees == ("bob",) and consult.confidential
@@ -70,7 +70,7 @@ def test_closed_and_shrunken_deals_are_noted_labelled_and_closed(
 ) -> None:
     assert sync(world, export(tmp_path)) == 0
     won = "A1,Platform,Acme,bob,SMB,12000,36000,2027-02-15,Closed Won\n"
-    shrunk = "E1,Transformation,Hooli,kim,Enterprise,20000,60000,2027-06-30,1-Discovery\n"
+    shrunk = "E1,Transformation,Hooli,kim,Enterprise,20000,60000,2027-06-30,1-Discovery,30000\n"
     assert sync(world, export(tmp_path, A1=won, E1=shrunk), "2026-12-02") == 0
     acme = world.issue("opportunity", "id:A1")
     assert acme.state == "closed" and "status::closed-won" in acme.labels

@@ -286,6 +286,9 @@ def test_every_kind_neutralises_every_free_text_value() -> None:
             "stage": hostile,
             "threshold": hostile,
             "consult_name": hostile,
+            "due_date": hostile,
+            "why": hostile,
+            "narr": hostile,
         },
     }
     samples = {**samples, "ldr": samples["consult"]}

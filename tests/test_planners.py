@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from automation.actions import Comment, CreateIssue, LinkIssues, UpdateIssue
+from automation.actions import Comment, CreateIssue, EditIssue, LinkIssues, UpdateIssue
 from automation.fields import Segment
 from automation.marker import Marker
 from automation.workflows import consults, onboarding, sweep
@@ -22,6 +22,8 @@ def opp(
     close: str = "2026-12-15",
     stage: str = "3-Technical Evaluation",
     oid: str = "0061",
+    narr: int | None = None,
+    requested: bool = False,
 ) -> Opportunity:
     return Opportunity(
         id=oid,
@@ -33,6 +35,8 @@ def opp(
         amount=None,
         close_date=date.fromisoformat(close),
         stage=stage,
+        narr=None if narr is None else Decimal(narr),
+        requested=requested,
     )
 
 
@@ -54,8 +58,13 @@ def test_thresholds_follow_the_handbook_per_segment() -> None:
         (opp(20_000, segment=Segment("Mid-Market")), "Opportunity Consult"),
         (opp(10_000, segment=Segment("Mid-Market")), "Lightweight Deal Review"),
         (opp(19_999, segment=Segment("Mid-Market"), close="2027-03-01"), None),
-        (opp(50_000, segment=Segment("Enterprise")), "Opportunity Consult"),
-        (opp(49_999, segment=Segment("Enterprise")), None),
+        # Enterprise: a Command Plan from $50K NARR; iACV alone opens nothing
+        (opp(50_000, segment=Segment("Enterprise"), narr=50_000), "Opportunity Consult"),
+        (opp(50_000, segment=Segment("Enterprise"), narr=49_999), None),
+        (opp(90_000, segment=Segment("Enterprise")), None),
+        (opp(1_000, segment=Segment("Enterprise"), requested=True), "Opportunity Consult"),
+        # Public Sector follows Enterprise (no row of its own in the shipped config)
+        (opp(1_000, segment=Segment("Public Sector"), narr=60_000), "Opportunity Consult"),
     ]
     config, _ = shipped()
     for case, expected in cases:
@@ -79,14 +88,24 @@ def test_an_existing_opportunity_issue_is_not_opened_twice() -> None:
     assert list(plan_for(opp(12_000), index=index_of(existing))) == []
 
 
-def test_an_ldr_that_grows_into_a_consult_is_relabelled_with_a_note() -> None:
+def test_an_ldr_that_grows_into_a_consult_becomes_one_when_its_checklist_is_read() -> None:
     config, _ = shipped()
-    ldr = issue(3, Marker("opportunity", "0061"), labels=tuple(config.workflows.ldr.labels))
-    (step,) = list(plan_for(opp(15_000), index=index_of(ldr)))
-    assert isinstance(step.action, Comment)
-    assert set(step.action.add_labels) == set(config.workflows.consult.labels)
-    assert set(step.action.remove_labels) == set(config.workflows.ldr.labels)
-    assert "$15,000" in step.action.body
+    labels = (*config.workflows.ldr.labels, "status::close-date-moved")
+    ldr = issue(3, Marker("opportunity", "0061"), labels=labels)
+    grown = opp(15_000)
+    assert consults.growing(environment(TODAY), index_of(ldr), [grown]) == [3]
+    # without the description (the index keeps markers only) nothing is planned
+    assert list(plan_for(grown, index=index_of(ldr))) == []
+    _, team = shipped()
+    full = {3: ldr}
+    steps = list(consults.plan(environment(TODAY), team, index_of(ldr), [grown], full))
+    edit, note = (s.action for s in steps)
+    assert isinstance(edit, EditIssue) and edit.title == "Opportunity Consult: Deal (Acme)"
+    assert "task:consult.metrics" in edit.description and edit.due_date == date(2026, 12, 4)
+    assert isinstance(note, Comment)
+    assert set(note.add_labels) == set(config.workflows.consult.labels)
+    assert set(note.remove_labels) == set(labels)
+    assert "$15,000" in note.body
 
 
 def test_a_closed_won_deal_gets_a_note_a_label_and_is_closed_once() -> None:

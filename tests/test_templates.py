@@ -66,8 +66,10 @@ SAMPLES: Mapping[str, Mapping[str, object]] = {
         "amount": Decimal("30000"),
         "close_date": date(2026, 3, 31),
         "stage": "3-Technical Evaluation",
-        "threshold": 10000,
         "consult_name": "Opportunity Consult",
+        "why": "its iACV of $12,501 is at or over the $10,000 threshold for SMB",
+        "narr": None,
+        "due_date": date(2026, 3, 24),
     },
     "ldr": {
         "opportunity_id": "0070",
@@ -80,8 +82,9 @@ SAMPLES: Mapping[str, Mapping[str, object]] = {
         "amount": 15000,
         "close_date": date(2026, 3, 20),
         "stage": "4-Proposal",
-        "threshold": 10000,
         "consult_name": "Lightweight Deal Review",
+        "why": "its iACV of $11,000 is at or over the $10,000 LDR threshold for Mid-Market",
+        "due_date": date(2026, 3, 20),
     },
 }
 TASK_LINE = re.compile(r"^\s*[-*+] \[[ xX~]\] ")

@@ -88,7 +88,7 @@ def test_a_new_section_goes_in_template_order_and_a_removed_item_is_marked(tmp_p
     folder = _templates(
         tmp_path,
         "give-back",
-        ("version: 1", "version: 3"),
+        ("version: 2", "version: 3"),
         (
             "## Adoption\n",
             "## Pilot\n\n- [ ] Try it with two colleagues <!-- task:give-back.pilot -->\n\n"
@@ -126,7 +126,7 @@ def test_windows_line_endings_are_kept() -> None:
 
 
 def test_a_bad_reworded_front_matter_names_the_file(tmp_path: Path) -> None:
-    folder = _templates(tmp_path, "ldr", ("version: 1\n", "version: 2\nreworded: [a, b]\n"))
+    folder = _templates(tmp_path, "ldr", ("version: 2\n", "version: 3\nreworded: [a, b]\n"))
     with pytest.raises(TemplateError, match=r"templates/ldr.md.j2: front matter 'reworded'"):
         load_spec("ldr", folder)
 
@@ -135,14 +135,14 @@ def test_the_planner_skips_current_issues_and_filters_by_workflow(tmp_path: Path
     folder = _templates(
         tmp_path,
         "give-back",
-        ("version: 1", "version: 2"),
+        ("version: 2", "version: 3"),
         ("## Proposal\n\n", "## Proposal\n\n- [ ] New <!-- task:give-back.new -->\n"),
     )
     data = {**PLACEHOLDERS["give-back"], "onboarding_ref": None}
     body = render("give-back", data).description
     specs = {"give-back": load_spec("give-back", folder), "onboarding": load_spec("onboarding")}
     old = Marker("give-back", "a", 1)
-    current = Marker("give-back", "b", 2)
+    current = Marker("give-back", "b", 3)
     tracked = [
         Tracked(old, _issue(1, f"{body}\n{old.render()}\n")),
         Tracked(current, _issue(2, f"{body}\n{current.render()}\n")),

@@ -42,7 +42,7 @@ def _edit(path: Path, *replacements: tuple[str, str]) -> None:
 def _change_give_back(folder: Path) -> None:
     _edit(
         folder / "give-back.md.j2",
-        ("version: 1\n", f'version: 2\nreworded:\n  give-back.deliver: ["{DELIVER}"]\n'),
+        ("version: 2\nreworded:\n", f'version: 3\nreworded:\n  give-back.deliver: ["{DELIVER}"]\n'),
         (
             f"- [ ] {DELIVER} <!-- task:give-back.deliver -->",
             f"- [ ] {DELIVER_NOW} <!-- task:give-back.deliver -->",
@@ -79,7 +79,7 @@ def test_an_upgrade_reaches_open_issues_and_keeps_what_people_did(world: World) 
     before = world.writes()
     dry = world.cli("templates", "upgrade", "--dry-run", today=TODAY)
     assert dry.code == 0, dry.err
-    assert "upgrade to template version 2" in dry.out and f"#{give_back.iid}" in dry.out
+    assert "upgrade to template version 3" in dry.out and f"#{give_back.iid}" in dry.out
     assert world.writes() == before  # a dry run writes nothing
 
     result = world.cli("templates", "upgrade", today=TODAY)
@@ -103,7 +103,7 @@ def test_an_upgrade_reaches_open_issues_and_keeps_what_people_did(world: World) 
     assert "- [x] My own step" in upgraded.description
     assert "## Notes\n\nSome notes of mine." in upgraded.description
     marker = find(upgraded.description)
-    assert marker is not None and marker.version == 2
+    assert marker is not None and marker.version == 3
     assert upgraded.task_count == checklist.parse(upgraded.description).count  # GitLab agrees
 
     # the onboarding plans did not change template: untouched
@@ -185,10 +185,10 @@ def test_the_scheduled_run_upgrades_only_when_asked(world: World) -> None:
     _change_give_back(_team_templates(world))
     assert world.cli("run", today=TODAY).code == 0
     issue = world.issue("give-back", "grace@2026-12-01")
-    assert find(issue.description).version == 1  # type: ignore[union-attr]
+    assert find(issue.description).version == 2  # type: ignore[union-attr]
     with world.config.open("a", encoding="utf-8") as handle:
         handle.write("templates:\n  auto_upgrade: true\n")
     assert world.cli("run", today=TODAY).code == 0
     issue = world.issue("give-back", "grace@2026-12-01")
-    assert find(issue.description).version == 2  # type: ignore[union-attr]
+    assert find(issue.description).version == 3  # type: ignore[union-attr]
     assert "give-back.one-pager" in issue.description

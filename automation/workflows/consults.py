@@ -5,247 +5,60 @@ consult (Enterprise: a Command Plan) at or above the segment's consult iACV,
 a Lightweight Deal Review at or above its LDR iACV when the deal closes this
 or next month (team timezone), otherwise nothing. One issue per opportunity,
 keyed by its exact id (`automation.marker.key_part`): an LDR that grows into a
-consult is relabelled with a note, never duplicated; a closed or shrunken deal
+consult becomes one (`ldr_growth`), never duplicated; a closed or shrunken deal
 gets a note, a label and, per config, its issue closed. An LDR whose close
 date slips beyond next month is noted and labelled `close-date-moved` but kept
 open (the review is still wanted when the deal comes back into range); when
 the date comes back, the label goes with a note.
 
-A row is bad (reported as `file:line: field: why`) when a required value is
-missing or unreadable, the iACV is zero or negative, or the owner is not a
-GitLab user (`check_owners`). A column salesbot does not read is a warning.
-
-CSV columns (a Salesforce opportunity report exported as CSV; header names
-are matched case-insensitively, Salesforce's own names work too):
-
-| column      | Salesforce name        | meaning                                  |
-|-------------|------------------------|------------------------------------------|
-| id          | Opportunity ID         | the opportunity's id (the business key)  |
-| name        | Opportunity Name       |                                          |
-| account     | Account Name           |                                          |
-| owner       | Opportunity Owner      | the owner's GitLab username              |
-| segment     | Segment                | SMB, Mid-Market, Enterprise, Public Sector |
-| iacv        | iACV                   | incremental ACV in USD, e.g. 12000 or $12,000 |
-| amount      | Amount                 | total amount in USD                      |
-| close_date  | Close Date             | YYYY-MM-DD                               |
-| stage       | Stage                  | e.g. 3-Technical Evaluation, Closed Won  |
+The export is read by `automation.workflows.opportunities` (its columns are
+listed there).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from functools import partial
-from pathlib import Path
-from typing import Annotated
-
-from pydantic import BaseModel, BeforeValidator, ConfigDict
-from pydantic_core import PydanticCustomError
 
 from automation import registry
 from automation.actions import Action, Comment, IssueRef, Plan
-from automation.csvfile import read_text, rows, unknown_columns_warning, validate_row
-from automation.errors import InputError
-from automation.fields import Segment, UsernameOrMention
+from automation.config import Thresholds
 from automation.index import Index, Tracked
 from automation.labels import status_change
-from automation.marker import key_part, legacy_key, normal, slug
+from automation.marker import normal, slug
 from automation.neutralise import neutralise
+from automation.records import Issue
 from automation.team import Team
-from automation.workflows.common import Environment, assignees, days_after, new_issue
+from automation.workflows.common import Environment, assignees, new_issue
+from automation.workflows.ldr_growth import convert, due_date
+from automation.workflows.opportunities import (
+    ALIASES,
+    COLUMNS,
+    Export,
+    Opportunity,
+    check_owners,
+    parse_csv,
+    read_csv,
+)
+
+__all__ = [
+    "ALIASES",
+    "COLUMNS",
+    "WORKFLOW",
+    "Export",
+    "Opportunity",
+    "check_owners",
+    "closes_soon",
+    "current_kind",
+    "growing",
+    "parse_csv",
+    "plan",
+    "read_csv",
+]
 
 WORKFLOW = registry.OPPORTUNITY.name
-COLUMNS = ("id", "name", "account", "owner", "segment", "iacv", "amount", "close_date", "stage")
-ALIASES = {
-    "opportunity id": "id",
-    "opportunity name": "name",
-    "account name": "account",
-    "opportunity owner": "owner",
-    "owner username": "owner",
-    "close date": "close_date",
-    "incremental acv": "iacv",
-}
-
-
-@dataclass(frozen=True)
-class Opportunity:
-    id: str
-    name: str
-    account: str
-    owner: str
-    segment: Segment
-    iacv: Decimal
-    amount: Decimal | None
-    close_date: date
-    stage: str
-    line: int = 0
-
-    @property
-    def key(self) -> str:
-        return key_part("id", self.id)
-
-    @property
-    def legacy_key(self) -> str | None:
-        """The key a marker written before keys were encoded holds (`slug(id)`)."""
-        return legacy_key(self.id)
-
-
-@dataclass(frozen=True)
-class Export:
-    opportunities: tuple[Opportunity, ...]
-    problems: tuple[str, ...]  # one line per bad row: "file:line: field: why"
-    warnings: tuple[str, ...] = ()  # e.g. columns salesbot does not read
-    source: str = "opportunities"  # the file, as problems name it
-
-
-def _money(text: str) -> Decimal:
-    cleaned = re.sub(r"[$,\s]|USD", "", text)
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        value = Decimal("NaN")
-    if not value.is_finite():
-        raise PydanticCustomError("number", "'{text}' is not a number", {"text": text})
-    return value
-
-
-def _amount(value: object) -> object:
-    return _money(value) if isinstance(value, str) else value
-
-
-def _iacv(value: object) -> object:
-    if not isinstance(value, str):
-        return value
-    found = _money(value)
-    if found <= 0:
-        # a negative iACV is a data error (a credit or a typo), not a deal that
-        # "fell below the threshold"; the handbook's thresholds are all positive.
-        raise PydanticCustomError("positive", "'{text}' must be a positive amount", {"text": value})
-    return found
-
-
-def _required(value: object) -> object:
-    if value == "":
-        raise PydanticCustomError("missing", "missing")
-    return value
-
-
-def _segment(value: object) -> object:
-    if isinstance(value, str) and value not in {s.value for s in Segment}:
-        choices = ", ".join(s.value for s in Segment)
-        raise PydanticCustomError(
-            "segment",
-            "unknown segment '{value}' (expected one of: {choices})",
-            {"value": value, "choices": choices},
-        )
-    return value
-
-
-def _close_date(value: object) -> object:
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise PydanticCustomError(
-                "date", "'{value}' is not a date (YYYY-MM-DD)", {"value": value}
-            ) from None
-    return value
-
-
-class OpportunityRow(BaseModel):
-    """One row of the export, its cells stripped; fields in the order problems
-    are looked for."""
-
-    model_config = ConfigDict(frozen=True)
-
-    # the required columns are always there (parse_csv checks the header)
-    id: Annotated[str, BeforeValidator(_required)]
-    owner: UsernameOrMention
-    segment: Annotated[Segment, BeforeValidator(_segment)]
-    close_date: Annotated[date, BeforeValidator(_close_date)]
-    iacv: Annotated[Decimal, BeforeValidator(_iacv)]
-    amount: Annotated[Decimal | None, BeforeValidator(_amount)] = None
-    name: str = ""
-    account: str = ""
-    stage: str = ""
-
-    def opportunity(self, line: int) -> Opportunity:
-        return Opportunity(
-            id=self.id,
-            name=self.name or self.id,
-            account=self.account,
-            owner=self.owner,
-            segment=self.segment,
-            iacv=self.iacv,
-            amount=self.amount,
-            close_date=self.close_date,
-            stage=self.stage,
-            line=line,
-        )
-
-
-def _row(values: dict[str, str], line: int) -> Opportunity:
-    cells = {k: v for k, v in values.items() if not (k == "amount" and not v)}
-    return validate_row(OpportunityRow, cells).opportunity(line)
-
-
-def read_csv(path: Path) -> Export:
-    return parse_csv(read_text(path), source=str(path))
-
-
-def parse_csv(text: str, *, source: str) -> Export:
-    reader = csv.DictReader(io.StringIO(text))
-    header = [ALIASES.get(h.strip().lower(), h.strip().lower()) for h in reader.fieldnames or []]
-    missing = [c for c in ("id", "owner", "segment", "iacv", "close_date") if c not in header]
-    if missing:
-        raise InputError(f"{source}:1: missing column(s) {', '.join(missing)}")
-    warning = unknown_columns_warning(source, header, (*COLUMNS, *ALIASES))
-    reader.fieldnames = header
-    found: list[Opportunity] = []
-    problems: list[str] = []
-    seen: dict[str, int] = {}
-    for row in rows(reader, source):
-        line = reader.line_num
-        values = {k: (v or "").strip() for k, v in row.items() if k in COLUMNS}
-        if not any(values.values()):
-            continue
-        try:
-            opportunity = _row(values, line)
-        except InputError as exc:
-            problems.append(f"{source}:{line}: {exc}")
-            continue
-        if opportunity.key in seen:
-            problems.append(f"{source}:{line}: id: duplicate of line {seen[opportunity.key]}")
-            continue
-        seen[opportunity.key] = line
-        found.append(opportunity)
-    return Export(tuple(found), tuple(problems), (warning,) if warning else (), source)
-
-
-def check_owners(export: Export, exists: Callable[[str], bool]) -> Export:
-    """The export with every row whose owner is not a GitLab user moved to its
-    problems (`file:line: owner: ...`), each owner looked up once."""
-    known: dict[str, bool] = {}
-    for name in (o.owner for o in export.opportunities):
-        if name not in known:
-            known[name] = exists(name)
-    bad = [o for o in export.opportunities if not known[o.owner]]
-    if not bad:
-        return export
-    return replace(
-        export,
-        opportunities=tuple(o for o in export.opportunities if known[o.owner]),
-        problems=(
-            *export.problems,
-            *(f"{export.source}:{o.line}: owner: unknown GitLab user '{o.owner}'" for o in bad),
-        ),
-    )
 
 
 def closes_soon(close: date, today: date) -> bool:
@@ -254,10 +67,11 @@ def closes_soon(close: date, today: date) -> bool:
     return 0 <= months <= 1
 
 
-def plan(env: Environment, team: Team, index: Index, opportunities: Iterable[Opportunity]) -> Plan:
+def _tracked(
+    index: Index, opportunities: Iterable[Opportunity]
+) -> Iterable[tuple[Opportunity, Tracked | None]]:
     items = list(opportunities)
     shared = Counter(o.legacy_key for o in items)
-    actions: list[Action] = []
     for opp in items:
         tracked = index.lookup(
             WORKFLOW,
@@ -265,7 +79,49 @@ def plan(env: Environment, team: Team, index: Index, opportunities: Iterable[Opp
             opp.legacy_key,
             claims=partial(_owns_legacy_key, opp, shared[opp.legacy_key]),
         )
-        actions.extend(_plan_one(env, team, tracked, opp))
+        yield opp, tracked
+
+
+def growing(env: Environment, index: Index, opportunities: Iterable[Opportunity]) -> list[int]:
+    """The open LDRs whose deal now needs a consult: the issues whose
+    descriptions `plan` needs (the index keeps only markers)."""
+    return [
+        tracked.issue.iid
+        for opp, tracked in _tracked(index, opportunities)
+        if tracked is not None and tracked.issue.is_open and _grows(env, tracked, opp)
+    ]
+
+
+def _grows(env: Environment, tracked: Tracked, opp: Opportunity) -> bool:
+    return (
+        opp.stage not in env.config.consults.close_on
+        and _kind(env, opp) == "consult"
+        and current_kind(env, tracked) == "ldr"
+    )
+
+
+def _kind(env: Environment, opp: Opportunity, *, in_window: bool | None = None) -> str | None:
+    thresholds = env.config.thresholds_for(opp.segment)
+    if thresholds is None:
+        return None
+    window = closes_soon(opp.close_date, env.today) if in_window is None else in_window
+    return thresholds.kind_for(opp.iacv, window, narr=opp.narr, requested=opp.requested)
+
+
+def plan(
+    env: Environment,
+    team: Team,
+    index: Index,
+    opportunities: Iterable[Opportunity],
+    full: Mapping[int, Issue] | None = None,
+) -> Plan:
+    """`full`: the issues `growing` named, as GitLab has them (descriptions
+    included); an LDR to grow that is missing from it waits for a run that has it."""
+    actions: list[Action] = []
+    for opp, tracked in _tracked(index, opportunities):
+        if tracked is not None and tracked.issue.iid in (full or {}):
+            tracked = Tracked(tracked.marker, (full or {})[tracked.issue.iid])
+        actions.extend(_plan_one(env, team, tracked, opp, full or {}))
     return Plan.of(WORKFLOW, actions)
 
 
@@ -293,19 +149,20 @@ def current_kind(env: Environment, tracked: Tracked) -> str:
 
 
 def _plan_one(
-    env: Environment, team: Team, tracked: Tracked | None, opp: Opportunity
+    env: Environment,
+    team: Team,
+    tracked: Tracked | None,
+    opp: Opportunity,
+    full: Mapping[int, Issue],
 ) -> list[Action]:
     config = env.config
     if tracked is not None and not tracked.issue.is_open:
         return []  # closed by a person or by us: never reopened from a CRM row
     stage_closes = opp.stage in config.consults.close_on
-    thresholds = config.thresholds.get(opp.segment)
-    kind = None
-    if thresholds is not None and not stage_closes:
-        kind = thresholds.kind_for(opp.iacv, closes_soon(opp.close_date, env.today))
+    thresholds = config.thresholds_for(opp.segment)
+    kind = None if stage_closes else _kind(env, opp)
     if tracked is None:
         return [_create(env, team, opp, kind)] if kind else []
-    ref = IssueRef(iid=tracked.issue.iid)
     if stage_closes:
         return _wind_down(
             env, tracked, status=slug(opp.stage).lower(), why=f"is {neutralise(opp.stage)}"
@@ -319,27 +176,11 @@ def _plan_one(
             env,
             tracked,
             status="below-threshold",
-            why=f"fell below the {opp.segment} threshold (iACV ${opp.iacv:,.0f})",
+            why=_below(thresholds, opp),
             close=config.consults.close_below_threshold,
         )
     if kind == "consult" and current_kind(env, tracked) == "ldr":
-        name = thresholds.consult_name if thresholds else "Opportunity Consult"
-        return [
-            Comment(
-                ref,
-                f"iACV is now ${opp.iacv:,.0f}, at or above the {opp.segment} {name} "
-                f"threshold (${thresholds.consult if thresholds else 0:,.0f}): this Lightweight "
-                f"Deal Review is now a full {name}. Work through MEDDPPICC and the close plan "
-                "with your manager.",
-                reason="upgraded to consult",
-                add_labels=_kind_labels(env, "consult"),
-                remove_labels=tuple(  # a consult is due whatever the close date
-                    x
-                    for x in (*_kind_labels(env, "ldr"), env.labels.status(SLIPPED))
-                    if x in tracked.issue.labels
-                ),
-            )
-        ]
+        return _grow(env, team, tracked, opp) if tracked.issue.iid in full else []
     return []
 
 
@@ -350,11 +191,9 @@ SLIPPED = "close-date-moved"
 def _slipped(env: Environment, tracked: Tracked, opp: Opportunity) -> bool:
     """An open LDR whose deal still has LDR-sized iACV but no longer closes this
     month or next: the review is not due now, yet the deal has not shrunk."""
-    thresholds = env.config.thresholds.get(opp.segment)
     return (
-        thresholds is not None
-        and current_kind(env, tracked) == "ldr"
-        and thresholds.kind_for(opp.iacv, True) == "ldr"
+        current_kind(env, tracked) == "ldr"
+        and _kind(env, opp, in_window=True) == "ldr"
         and not closes_soon(opp.close_date, env.today)
     )
 
@@ -417,35 +256,119 @@ def _wind_down(
     ]
 
 
-def _create(env: Environment, team: Team, opp: Opportunity, kind: str) -> Action:
-    config = env.config
-    settings = registry.kind(kind).settings(config)
-    thresholds = config.thresholds[opp.segment]
+def _data(env: Environment, team: Team, opp: Opportunity, kind: str) -> dict[str, object]:
+    """What the consult or LDR template is rendered with."""
+    thresholds = env.config.thresholds_for(opp.segment)
+    assert thresholds is not None
     owner = team.member(opp.owner)
-    manager = owner.manager if owner else None
-    name = thresholds.consult_name if kind == "consult" else "Lightweight Deal Review"
+    name, threshold, why = _trigger(thresholds, opp, kind)
+    return {
+        "opportunity_id": opp.id,
+        "opportunity": opp.name,
+        "account": opp.account,
+        "owner": opp.owner,
+        "manager": owner.manager if owner else None,
+        "segment": str(opp.segment),
+        "iacv": opp.iacv,
+        "amount": opp.amount,
+        "close_date": opp.close_date,
+        "stage": opp.stage,
+        "threshold": threshold,
+        "consult_name": name,
+        "why": why,
+        "narr": opp.narr,
+        "due_date": due_date(
+            env, registry.kind(kind).settings(env.config).due_days, opp.close_date
+        ),
+    }
+
+
+def _below(thresholds: Thresholds | None, opp: Opportunity) -> str:
+    if thresholds is not None and thresholds.consult is None:
+        # the export is the CRM's current state: a request taken back ends the consult
+        narr = f"${opp.narr:,.0f}" if opp.narr is not None else "none"
+        return (
+            f"has no consult request and its NARR ({narr}) is below the {opp.segment} "
+            f"Command Plan threshold (${thresholds.command_plan_narr or 0:,.0f})"
+        )
+    return f"fell below the {opp.segment} threshold (iACV ${opp.iacv:,.0f})"
+
+
+def _trigger(thresholds: Thresholds, opp: Opportunity, kind: str) -> tuple[str, int, str]:
+    """The review's name, its threshold (USD) and why the opportunity has one."""
+    if kind == "ldr":
+        ldr = thresholds.ldr or 0
+        return (
+            "Lightweight Deal Review",
+            ldr,
+            f"its iACV of ${opp.iacv:,.0f} is at or over the "
+            f"${ldr:,.0f} LDR threshold for {opp.segment}",
+        )
+    if thresholds.consult is not None and opp.iacv >= thresholds.consult:
+        return (
+            thresholds.consult_name,
+            thresholds.consult,
+            f"its iACV of ${opp.iacv:,.0f} "
+            f"is at or over the ${thresholds.consult:,.0f} threshold for {opp.segment}",
+        )
+    if opp.requested:
+        return thresholds.consult_name, 0, "your manager asked for a consult on it"
+    narr = thresholds.command_plan_narr or 0
+    return (
+        "Command Plan",
+        narr,
+        f"its NARR of ${opp.narr or 0:,.0f} is at or over "
+        f"${narr:,.0f}: every {opp.segment} opportunity of that size has a complete Command Plan",
+    )
+
+
+def _create(env: Environment, team: Team, opp: Opportunity, kind: str) -> Action:
+    settings = registry.kind(kind).settings(env.config)
+    data = _data(env, team, opp, kind)
+    due, manager = data["due_date"], data["manager"]
+    assert isinstance(due, date) and (manager is None or isinstance(manager, str))
     return new_issue(
         env,
         workflow=WORKFLOW,
         key=opp.key,
         settings=settings,
-        data={
-            "opportunity_id": opp.id,
-            "opportunity": opp.name,
-            "account": opp.account,
-            "owner": opp.owner,
-            "manager": manager,
-            "segment": str(opp.segment),
-            "iacv": opp.iacv,
-            "amount": opp.amount,
-            "close_date": opp.close_date,
-            "stage": opp.stage,
-            "threshold": thresholds.consult if kind == "consult" else thresholds.ldr,
-            "consult_name": name,
-        },
+        data=data,
         assignees=assignees(settings, {"owner": opp.owner, "manager": manager}),
-        due_date=min(days_after(env.today, settings.due_days), opp.close_date)
-        if opp.close_date >= env.today
-        else days_after(env.today, settings.due_days),
+        due_date=due,
         extra_labels=[env.labels.segment(str(opp.segment))],
+    )
+
+
+def _grow(env: Environment, team: Team, tracked: Tracked, opp: Opportunity) -> list[Action]:
+    """README "Handbook rules": the LDR becomes a consult (`ldr_growth`)."""
+    data = _data(env, team, opp, "consult")
+    settings = registry.kind("consult").settings(env.config)
+    rendered = env.templates.render(settings.template, data)
+    title = rendered.title
+    if settings.title:  # the config's title, as `new_issue` makes it
+        values = {k: neutralise(v, "title") for k, v in data.items()}
+        title = neutralise(settings.title.format_map(values), "title")
+    due = data["due_date"]
+    assert isinstance(due, date)
+    name = data["consult_name"]
+    note = (
+        f"This Lightweight Deal Review is now a full {name}, due {due.isoformat()}: "
+        f"{data['why']} (CRM export of {env.today.isoformat()}). salesbot added the {name}'s "
+        "checklist (MEDDPPICC, Command Plan, close plan); the review items you ticked stay "
+        "as they are, the others are marked not applicable because the new items cover them."
+    )
+    return convert(
+        env,
+        tracked,
+        title=title,
+        consult_body=rendered.description,
+        version=rendered.version,
+        due=due,
+        note=note,
+        add_labels=_kind_labels(env, "consult"),
+        remove_labels=tuple(  # a consult is due whatever the close date
+            x
+            for x in (*_kind_labels(env, "ldr"), env.labels.status(SLIPPED))
+            if x in tracked.issue.labels
+        ),
     )
