@@ -84,11 +84,12 @@ class State:
 
         config, team = self.load()
         settings = Settings.from_env(project=self.project, default_project=config.gitlab.project)
+        deadline = _deadline()
         return Bot(
-            api=GitLabApi(settings),
+            api=GitLabApi(settings, deadline=deadline),
             config=config,
             team=team,
-            deadline=_deadline(),
+            deadline=deadline,
             templates_dir=templates_path(self.config_path, config),
         )
 
