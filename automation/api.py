@@ -131,7 +131,7 @@ class GitLabApi:
             per_page=100,
         )
         self._send = self._gl.session.request
-        self._gl.session.request = self._bounded_request  # type: ignore[method-assign]
+        self._gl.session.request = self._bounded_request  # type: ignore[method-assign,assignment]
         self._gl.session.hooks["response"].append(self.stats.record)
         self._gl.session.hooks["response"].append(self._refuse_web_page)
         # lazy: no request until the project is used, and a 404 then names it.
