@@ -8,8 +8,9 @@ per target, then the checklist reader's CPU seconds per MB on hostile
 descriptions (`benchmarks.checklist`, also runnable alone), the webhook
 receiver, and what runs cost (`benchmarks.costs`: a 10,000-row handover
 import and its rerun, the sweep on the day issues turn overdue and its rerun,
-a 50 MB file validated as a stream); `--json FILE` writes every figure for CI artifacts. Exit code 0 whatever the figures: a slow CI
-machine is not a failed build; read the verdicts.
+a 50 MB file validated as a stream); `--json FILE` writes every figure for
+CI artifacts. Exit code 0 whatever the figures: a slow CI machine is not a
+failed build; read the verdicts.
 """
 
 from __future__ import annotations
