@@ -137,8 +137,8 @@ class GitLabApi:
         # lazy: no request until the project is used, and a 404 then names it.
         self._project = self._gl.projects.get(settings.project, lazy=True)
         self._me: User | None = None
-        # Each distinct user is looked up once per run (None: GitLab has none).
-        self._users: dict[str, User | None] = {}
+        # Each distinct user is looked up once per run.
+        self._users: dict[str, User] = {}
 
     def _bounded_request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         """Every HTTP request: none starts after the deadline, none waits past
@@ -269,7 +269,10 @@ class GitLabApi:
             return _user(found[0].attributes) if found else None
 
         user = self._call(f"look up user '{username}'", fetch)
-        self._users[username] = user
+        # only users found are kept: one not found may be created meanwhile
+        # (the demo creates its people), and an unknown user ends a run anyway
+        if user is not None:
+            self._users[username] = user
         return user
 
     def member_usernames(self) -> set[str]:
