@@ -86,7 +86,10 @@ class State:
         settings = Settings.from_env(project=self.project, default_project=config.gitlab.project)
         deadline = _deadline()
         return Bot(
-            api=GitLabApi(settings, deadline=deadline),
+            # GitLabApi(deadline=...) can bound reads too, but the CI report step
+            # (same SALESBOT_DEADLINE) must still read after a run that hit it
+            # (tests/test_ci.py): not wired until the report is exempted.
+            api=GitLabApi(settings),
             config=config,
             team=team,
             deadline=deadline,
