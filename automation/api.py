@@ -24,6 +24,7 @@ import requests
 from automation import rest_fields
 from automation.connection import (
     RequestStats,
+    RequestTimedOut,
     Settings,
     answer_text,
     html_summary,
@@ -41,7 +42,6 @@ T = TypeVar("T")
 # 0.1 * 2^n s: about 100 s per request against a GitLab that is down. A
 # scheduled job should fail in seconds, not block its runner for hours.
 DEFAULT_MAX_RETRIES = 5
-DEFAULT_TIMEOUT = 30.0
 PAGE_SIZE = 100  # GitLab's maximum per_page
 # Pages of one listing requested at once (see `GitLabApi.iter_issues`).
 LIST_WINDOW = 4
@@ -60,23 +60,50 @@ class GitLabApi:
         settings: Settings,
         *,
         max_retries: int = DEFAULT_MAX_RETRIES,
-        timeout: float = DEFAULT_TIMEOUT,
+        timeout: float | None = None,
+        deadline: float | None = None,
     ) -> None:
         self.settings = settings
         self.stats = RequestStats()
         self._max_retries = max_retries
+        self._timeout = settings.timeout if timeout is None else timeout
+        # time.monotonic() after which no request starts (SALESBOT_DEADLINE):
+        # reads are bounded as well as writes.
+        self.deadline = deadline
         self._gl = gitlab.Gitlab(
             settings.url,
             private_token=settings.token,
             retry_transient_errors=True,
-            timeout=timeout,
+            timeout=self._timeout,
             per_page=100,
         )
+        self._send = self._gl.session.request
+        self._gl.session.request = self._bounded_request  # type: ignore[method-assign,assignment]
         self._gl.session.hooks["response"].append(self.stats.record)
         self._gl.session.hooks["response"].append(self._refuse_web_page)
         # lazy: no request until the project is used, and a 404 then names it.
         self._project = self._gl.projects.get(settings.project, lazy=True)
         self._me: User | None = None
+        # Each distinct user is looked up once per run.
+        self._users: dict[str, User] = {}
+
+    def _bounded_request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        """Every HTTP request: none starts after the deadline, none waits past
+        it, and a timeout ends the call instead of being retried."""
+        timeout = self._timeout
+        if self.deadline is not None:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise GitLabError(
+                    "the deadline (SALESBOT_DEADLINE) passed: stopped before asking "
+                    f"{self.settings.host} for more; the next run carries on"
+                )
+            timeout = min(timeout, left)
+        kwargs["timeout"] = timeout
+        try:
+            return self._send(method, url, **kwargs)
+        except requests.Timeout:
+            raise RequestTimedOut(f"no answer within {timeout:g} s") from None
 
     # -- error translation -------------------------------------------------
 
@@ -108,6 +135,11 @@ class GitLabApi:
             ) from None
         except gitlab.exceptions.GitlabError as exc:
             raise self._http_error(what, exc) from None
+        except RequestTimedOut as exc:
+            raise GitLabError(
+                f"GitLab at {self.settings.host} did not answer to {what} ({exc}): check "
+                "GITLAB_URL and the network, or raise SALESBOT_REQUEST_TIMEOUT"
+            ) from None
         except requests.RequestException as exc:
             reason = type(exc).__name__
             raise GitLabError(
@@ -143,6 +175,8 @@ class GitLabApi:
                 code = exc.response_code or 0
                 if not (code >= 500 or code == 0) or attempt == self._max_retries:
                     raise
+            except RequestTimedOut:
+                raise  # the total stays within one request timeout
             except requests.RequestException:
                 if attempt == self._max_retries:
                     raise
@@ -172,11 +206,21 @@ class GitLabApi:
         return self._me
 
     def find_user(self, username: str) -> User | None:
+        """The user, or None; each username is looked up once per run (the
+        adapter lives for one run), however many rows or steps name it."""
+        if username in self._users:
+            return self._users[username]
+
         def fetch() -> User | None:
             found = self._gl.users.list(username=username, **self._opts())
             return rest_fields.user(found[0].attributes) if found else None
 
-        return self._call(f"look up user '{username}'", fetch)
+        user = self._call(f"look up user '{username}'", fetch)
+        # only users found are kept: one not found may be created meanwhile
+        # (the demo creates its people), and an unknown user ends a run anyway
+        if user is not None:
+            self._users[username] = user
+        return user
 
     def member_usernames(self) -> set[str]:
         """The project's members' usernames, inherited ones included (one

@@ -22,6 +22,7 @@ from automation.config import Config
 from automation.errors import InputError, SalesbotError
 from automation.index import Duplicate, Index, Listing, Tracked, age, build, track
 from automation.marker import find
+from automation.progress import progress as report_progress
 from automation.records import Issue
 from automation.team import Team, unknown_usernames
 from automation.templates import Templates
@@ -219,9 +220,13 @@ class Bot:
         # per key, every issue listed (without its description) and the oldest's steps
         groups: dict[tuple[str, str], list[Tracked]] = {}
         decided: dict[tuple[str, str], list[Step] | Future[list[Step]]] = {}
-        with _Background(HISTORY_WORKERS) as background:
+        with (
+            _Background(HISTORY_WORKERS) as background,
+            report_progress("sweep: checking open issues", None) as progress,
+        ):
             issues = listing.open_issues() if listing else self.issues(state="opened")
             for issue in issues:
+                progress.advance()
                 item = track(issue, bot)
                 if item is None or (shard and not shard.owns(*item.key)):
                     continue
@@ -291,6 +296,7 @@ class Bot:
     # -- writing -------------------------------------------------------------
 
     def apply(self, plan: Plan, *, on_outcome: Callable[[Outcome], None] | None = None) -> Report:
+        """Every write of `plan` (the CLI shows their progress through `on_outcome`)."""
         return Applier(self.api, deadline=self.deadline).apply(plan, on_outcome=on_outcome)
 
     # -- template upgrades (issue 14) ------------------------------------------

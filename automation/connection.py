@@ -21,6 +21,10 @@ import requests
 from automation.errors import AuthError, GitLabError, InputError, NotFoundError
 
 DEFAULT_URL = "https://gitlab.com"
+# Seconds one request may wait for GitLab's answer (SALESBOT_REQUEST_TIMEOUT).
+# A timed-out request is not retried: a GitLab that accepts connections and
+# never answers fails in this long, not in (retries + 1) times it.
+DEFAULT_TIMEOUT = 30.0
 # GitLab's answer is quoted in error messages up to this length.
 MAX_ANSWER = 300
 _HTML_START = re.compile(rb"^\s*(<!doctype html|<html|<head|<body|<title|<h1|<center)", re.I)
@@ -62,6 +66,7 @@ class Settings:
     url: str
     project: str
     token: str = field(repr=False)
+    timeout: float = DEFAULT_TIMEOUT
 
     @property
     def host(self) -> str:
@@ -75,8 +80,9 @@ class Settings:
         project: str | None = None,
         default_project: str | None = None,
     ) -> Settings:
-        """Read GITLAB_URL (default CI_SERVER_URL, then gitlab.com), GITLAB_TOKEN and the
-        project (argument, SALESBOT_PROJECT, CI_PROJECT_PATH, then the config's)."""
+        """Read GITLAB_URL (default CI_SERVER_URL, then gitlab.com), GITLAB_TOKEN, the
+        project (argument, SALESBOT_PROJECT, CI_PROJECT_PATH, then the config's)
+        and SALESBOT_REQUEST_TIMEOUT (seconds, default 30)."""
         env = os.environ if env is None else env
         url = env.get("GITLAB_URL") or env.get("CI_SERVER_URL") or DEFAULT_URL
         token = env.get("GITLAB_TOKEN", "").strip()
@@ -93,7 +99,27 @@ class Settings:
                 "no GitLab project: pass --project, set SALESBOT_PROJECT, "
                 "or set gitlab.project in the config"
             )
-        return cls(url=url.rstrip("/"), project=chosen, token=token)
+        return cls(url=url.rstrip("/"), project=chosen, token=token, timeout=request_timeout(env))
+
+
+def request_timeout(env: Mapping[str, str]) -> float:
+    """SALESBOT_REQUEST_TIMEOUT in seconds (a positive number), default 30."""
+    value = env.get("SALESBOT_REQUEST_TIMEOUT", "").strip()
+    if not value:
+        return DEFAULT_TIMEOUT
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0:
+        raise InputError(f"SALESBOT_REQUEST_TIMEOUT: '{value}' is not a positive number of seconds")
+    return seconds
+
+
+class RequestTimedOut(requests.RequestException):
+    """GitLab did not answer within the request timeout. Deliberately not a
+    `requests.Timeout`: python-gitlab retries those (with
+    retry_transient_errors), which multiplied a 30 s timeout into minutes."""
 
 
 class RequestStats:

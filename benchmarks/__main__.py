@@ -2,12 +2,15 @@
 
     python -m benchmarks [--n 1000 --n 10000] [--latency 0.03] [--json FILE]
 
-Prints one table (requests by kind against their floor, wall time, peak RSS,
-the naive baseline's ratio) and a verdict per target, then the checklist
-reader's CPU seconds per MB on hostile descriptions (`benchmarks.checklist`,
-also runnable alone); `--json FILE` writes
-every figure for CI artifacts. Exit code 0 whatever the figures: a slow CI
-machine is not a failed build; read the verdicts.
+Prints one table (requests by kind against their floor, wall time,
+salesbot's own CPU time, peak RSS, the naive baseline's ratio) and a verdict
+per target, then the checklist reader's CPU seconds per MB on hostile
+descriptions (`benchmarks.checklist`, also runnable alone), the webhook
+receiver, and what runs cost (`benchmarks.costs`: a 10,000-row handover
+import and its rerun, the sweep on the day issues turn overdue and its rerun,
+a 50 MB file validated as a stream); `--json FILE` writes every figure for
+CI artifacts. Exit code 0 whatever the figures: a slow CI machine is not a
+failed build; read the verdicts.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import json
 import sys
 from pathlib import Path
 
-from benchmarks import checklist, live, receiver
+from benchmarks import checklist, costs, live, receiver
 from benchmarks.report import table, verdicts
 from benchmarks.runner import bench
 
@@ -50,6 +53,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--live-ticks", type=int, default=20, help="ticks on the sandbox page, end to end (20)"
     )
+    parser.add_argument(
+        "--import-rows", type=int, default=10_000, help="rows of the handover import (10000)"
+    )
+    parser.add_argument(
+        "--csv-mb", type=float, default=50.0, help="size of the file validated as a stream (50)"
+    )
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
     return parser.parse_args(argv)
 
@@ -79,6 +88,11 @@ def main(argv: list[str] | None = None) -> int:
     # a tick on the sandbox's page through its webhook to the label (benchmarks.live)
     ticks = live.bench(args.live_ticks, latency=args.latency)
     print(live.table(ticks))
+    # what runs cost (issue 13.2): import, the day issues turn overdue, a big file
+    spent = costs.bench(
+        min(sizes), latency=args.latency, import_rows=args.import_rows, csv_mb=args.csv_mb
+    )
+    print(costs.table(spent))
     if args.json:
         figures = {
             "latency_s": args.latency,
@@ -91,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
             "checklist": [figure.to_json() for figure in reader],
             "receiver": webhooks.to_json(),
             "live": ticks.to_json(),
+            "costs": [figure.to_json() for figure in spent],
         }
         args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
         print(f"figures written to {args.json}")

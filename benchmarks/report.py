@@ -94,6 +94,7 @@ _HEADER = (
     "floor",
     "x floor",
     "wall s",
+    "CPU s",
     "RSS MB",
     "by kind",
 )
@@ -114,6 +115,7 @@ def _row(m: Measurement, *, wall: float | None = None, requests: int | None = No
         f"{m.floor:,}" if m.floor else "-",
         f"{ratio:.2f}" if ratio else "-",
         f"{wall if wall is not None else m.wall_s:.1f}",
+        f"{m.cpu_s:.1f}",
         f"{m.rss_mb:.0f}",
         kinds,
     ]

@@ -141,6 +141,7 @@ class Measurement:
     writes: int
     floor: int | None
     by_kind: dict[str, int] = field(default_factory=dict)
+    cpu_s: float = 0.0  # salesbot's own user + system CPU time
     statuses: dict[str, int] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -189,6 +190,7 @@ def measure(
         wall_s=result.pop("wall_s"),
         process_s=process_s,
         rss_mb=result.pop("rss_mb"),
+        cpu_s=result.pop("cpu_s", 0.0),
         requests=counts["total"],
         lists=int(by_kind.get(LIST_KIND, 0)),
         writes=counts["writes"],

@@ -8,6 +8,7 @@ one per line, with one JSON line each:
 
     stats   request counts since the last `stats` (by endpoint, status, writes)
     state   a digest of the project's issues (iid, state, labels, notes)
+    day D   the sandbox's clock to 09:00 UTC of day D (YYYY-MM-DD)
     quit    stop
 
     python -m benchmarks.server --n 1000 --stale 1000 --latency 0.03
@@ -178,6 +179,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(json.dumps(stats(sandbox)), flush=True)
             elif command == "state":
                 print(json.dumps(digest(sandbox)), flush=True)
+            elif command.startswith("day "):
+                day = date.fromisoformat(command.split()[1])
+                sandbox.set_time(datetime.combine(day, time(9), tzinfo=UTC))
+                print(json.dumps({"day": day.isoformat()}), flush=True)
             elif command == "quit":
                 break
             else:

@@ -56,6 +56,7 @@ def test_the_command_line_writes_its_figures(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     argv = ["--n", "5", "--latency", "0", "--stale", "2", "--baseline-sample", "3"]
     argv += ["--receiver-rate", "20", "--receiver-seconds", "0.5", "--live-ticks", "2"]
+    argv += ["--import-rows", "30", "--csv-mb", "0.2"]
     assert bench_main([*argv, "--json", str(out)]) == 0
     figures = json.loads(out.read_text(encoding="utf-8"))
     (result,) = figures["results"]
@@ -67,3 +68,8 @@ def test_the_command_line_writes_its_figures(tmp_path: Path) -> None:
     # at N=5 the one GET /user outweighs the 10% allowance: the verdict says so
     sweep = next(v for v in figures["verdicts"] if v["what"].startswith("sweep requests"))
     assert sweep["value"].startswith("4 = 1.333 x floor 3") and sweep["ok"] is False
+    # what runs cost: every case measured, every target met
+    spent = {c["name"].split(" (")[0]: c for c in figures["costs"]}
+    assert all(c["ok"] for c in figures["costs"]), spent
+    assert spent["handover import of 30 rows"]["value"] == 1 + 8 + 30  # list, users, creates
+    assert spent["sweep, same day again"]["value"] <= 1 + 2

@@ -150,10 +150,11 @@ def test_sweep_prints_gitlabs_answer_to_a_write_it_failed(world: World, tmp_path
     csv.write_text(HANDOVERS, encoding="utf-8")
     assert world.cli("handover", "import", str(csv), today=DAY).code == 0
     (acme,) = [i for i in world.issues("handover") if "Acme" in i.title]
-    # two weeks on the handovers are overdue; GitLab carries every write out,
-    # then a proxy answers 502 (the sandbox's fault injection)
+    # two weeks on, a Sunday (no nudge, so the overdue label is a PUT of its
+    # own), the handovers are overdue; GitLab carries every write out, then a
+    # proxy answers 502 (the sandbox's fault injection)
     world.sandbox.options.commit_then_fail_rate = 1.0
-    result = world.cli("sweep", today="2026-12-21")
+    result = world.cli("sweep", today="2026-12-20")
     world.sandbox.options.commit_then_fail_rate = 0.0
     assert result.code == 2
     only_on_stderr(

@@ -180,10 +180,11 @@ def test_sweep_labels_progress_and_overdue_phase_and_nudges() -> None:
     assert [s.title for s in assessment.overdue] == ["Day 30"]
     _, team = shipped()
     decision = sweep.decide(env, team, assessment, sweep.History(bot="salesbot"))
-    update, nudge = decision.actions
-    assert isinstance(update, UpdateIssue) and isinstance(nudge, Comment)
-    assert set(update.add_labels) == {"progress::in-progress", "status::overdue"}
-    assert update.remove_labels == ("progress::not-started",)
+    # one request: the nudge carries the label change as quick actions
+    (nudge,) = decision.actions
+    assert isinstance(nudge, Comment)
+    assert set(nudge.add_labels) == {"progress::in-progress", "status::overdue"}
+    assert nudge.remove_labels == ("progress::not-started",)
     assert "@bob" in nudge.body and "Shadow program" in nudge.body
     assert "Territory plan" not in nudge.body  # day 60 is not due yet
 

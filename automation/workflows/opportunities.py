@@ -29,8 +29,6 @@ Area Sales Manager picks the opportunities that get a consult).
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -42,7 +40,13 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 from pydantic_core import PydanticCustomError
 
-from automation.csvfile import read_text, rows, unknown_columns_warning, validate_row
+from automation.csvfile import (
+    CsvStream,
+    open_csv,
+    text_stream,
+    unknown_columns_warning,
+    validate_row,
+)
 from automation.errors import InputError
 from automation.fields import Segment, UsernameOrMention
 from automation.marker import key_part, legacy_key
@@ -213,21 +217,24 @@ def _row(values: dict[str, str], line: int) -> Opportunity:
 
 
 def read_csv(path: Path) -> Export:
-    return parse_csv(read_text(path), source=str(path))
+    with open_csv(path, rename=ALIASES) as opened:
+        return _parse(opened)
 
 
 def parse_csv(text: str, *, source: str) -> Export:
-    reader = csv.DictReader(io.StringIO(text))
-    header = [ALIASES.get(h.strip().lower(), h.strip().lower()) for h in reader.fieldnames or []]
+    return _parse(text_stream(text, source, rename=ALIASES))
+
+
+def _parse(opened: CsvStream) -> Export:
+    source, reader, header = opened.source, opened.reader, opened.header
     missing = [c for c in ("id", "owner", "segment", "iacv", "close_date") if c not in header]
     if missing:
-        raise InputError(f"{source}:1: missing column(s) {', '.join(missing)}")
+        raise opened.missing(missing)
     warning = unknown_columns_warning(source, header, (*COLUMNS, *ALIASES))
-    reader.fieldnames = header
     found: list[Opportunity] = []
     problems: list[str] = []
     seen: dict[str, int] = {}
-    for row in rows(reader, source):
+    for row in opened.rows():
         line = reader.line_num
         values = {k: (v or "").strip() for k, v in row.items() if k in COLUMNS}
         if not any(values.values()):
@@ -242,7 +249,10 @@ def parse_csv(text: str, *, source: str) -> Export:
             continue
         seen[opportunity.key] = line
         found.append(opportunity)
-    return Export(tuple(found), tuple(problems), (warning,) if warning else (), source)
+    warnings = (warning,) if warning else ()
+    if not found and not problems:
+        warnings = (*warnings, f"{source}: 0 rows (only a header): no opportunities to sync")
+    return Export(tuple(found), tuple(problems), warnings, source)
 
 
 def check_owners(export: Export, exists: Callable[[str], bool]) -> Export:

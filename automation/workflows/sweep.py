@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from automation import hidden, registry
@@ -26,7 +26,7 @@ from automation.checklist import Checklist, TaskItem, parse
 from automation.index import Duplicate, Tracked
 from automation.labels import Progress, scope_of, siblings, status_blocked, status_change
 from automation.neutralise import neutralise
-from automation.records import LabelEvent, Note
+from automation.records import Issue, LabelEvent, Note
 from automation.team import Team
 from automation.workflows import onboarding
 from automation.workflows.common import Environment
@@ -183,7 +183,12 @@ def assess(env: Environment, tracked: Tracked) -> Assessment:
     # otherwise stay beside the higher status
     if labels.overdue in present and labels.overdue not in want:
         drop.append(labels.overdue)
-    needs_events = tuple(x for x in add if not siblings(present, x))
+    needs_events = tuple(
+        x
+        for x in add
+        if not siblings(present, x)
+        and not (x == labels.overdue and _untouched_since(issue, overdue))
+    )
     complete_label = labels.progress("complete")
     return Assessment(
         tracked=tracked,
@@ -198,11 +203,43 @@ def assess(env: Environment, tracked: Tracked) -> Assessment:
         and not departed
         and not outranked
         and not is_quiet(env)
-        and progress != "complete",
+        and progress != "complete"
+        and not _touched_while_overdue(env, issue, overdue),
         completing=progress == "complete" and complete_label not in present,
         reopened=progress == "complete" and complete_label in present and _closes(env, tracked),
         needs_events=needs_events,
     )
+
+
+def _updated(issue: Issue) -> date | None:
+    """The UTC day the issue last changed (the listing's `updated_at`)."""
+    try:
+        return date.fromisoformat(issue.updated_at[:10])
+    except ValueError:
+        return None
+
+
+def _untouched_since(issue: Issue, overdue: Sequence[Section]) -> bool:
+    """Nobody, the bot included, has changed the issue since a day before its
+    first overdue section fell due: so the overdue label cannot have been
+    added for this lateness and then taken off by a person, and their label
+    events need not be read (one GET per overdue issue saved). The day of
+    margin covers a team whose `today` runs ahead of UTC."""
+    updated = _updated(issue)
+    due = min((s.due for s in overdue if s.due is not None), default=None)
+    return updated is not None and due is not None and updated < due
+
+
+def _touched_while_overdue(env: Environment, issue: Issue, overdue: Sequence[Section]) -> bool:
+    """The issue changed after it fell due and within the nudge cadence: the
+    bot nudged it lately (a same-day rerun), or a person is at work on it. No
+    nudge is due either way, and its notes need not be read. An issue untouched
+    since before it fell due is read as before (a nudge may well be due)."""
+    updated = _updated(issue)
+    due = min((s.due for s in overdue if s.due is not None), default=None)
+    if updated is None or due is None or updated <= due:
+        return False
+    return (env.today - updated).days < env.config.nudges.cadence_days
 
 
 def _removed_by_person(label: str, history: History) -> bool:
@@ -301,7 +338,22 @@ def decide(
         if last is None or (env.today - last).days >= env.config.nudges.cadence_days:
             escalate = count >= env.config.nudges.escalate_after
             actions.append(_nudge(env, team, assessment, owners, escalate=escalate))
-    return Decision(tuple(actions))
+    return Decision(_one_write(actions))
+
+
+def _one_write(actions: list[Action]) -> tuple[Action, ...]:
+    """A label change and a nudge on the same issue as one request: the nudge
+    carries the labels as quick actions (see actions.Comment), so the label
+    and its explanation land together. A due date move stays a PUT of its own
+    (rare: once per onboarding phase)."""
+    if len(actions) != 2:
+        return tuple(actions)
+    update, nudge = actions
+    if not (isinstance(update, UpdateIssue) and isinstance(nudge, Comment)):
+        return tuple(actions)
+    if update.due_date or update.state_event or nudge.add_labels or nudge.remove_labels:
+        return tuple(actions)
+    return (replace(nudge, add_labels=update.add_labels, remove_labels=update.remove_labels),)
 
 
 def nudge_owners(team: Team, assignees: Sequence[str]) -> tuple[str, ...]:
