@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from automation.actions import Plan
+from automation import registry
+from automation.actions import CreateIssue, Plan
 from automation.applier import Outcome, Report
 from automation.bot import Bot
 from automation.dashboard import refresh_dashboard
@@ -74,4 +75,24 @@ def run(
     )
     if dashboard is not None:
         result.report.extend(dashboard)
+        # A ticked action (extend, waive, reassign) changed issues the sweep
+        # already planned: plan those again now, as the sweep would, so the
+        # run ends where a rerun would (a rerun on the same day writes nothing).
+        for iid in _acted_on(dashboard):
+            again = bot.plan_issue(iid, today)
+            result.plan = result.plan + again
+            result.report.extend(bot.apply(again))
     return result
+
+
+def _acted_on(report: Report) -> list[int]:
+    """The issues (other than the dashboard) a dashboard step wrote to."""
+    found = {
+        o.step.action.target.iid
+        for o in report.outcomes
+        if o.ok
+        and o.step.workflow != registry.DASHBOARD.name
+        and not isinstance(o.step.action, CreateIssue)
+        and o.step.action.target.iid is not None
+    }
+    return sorted(found)
