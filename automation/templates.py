@@ -51,7 +51,7 @@ from jinja2 import (
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
-from automation import registry, template_front_matter
+from automation import hidden, registry, template_front_matter
 from automation.errors import TemplateError
 from automation.neutralise import Trusted, mention, neutralise
 from automation.template_filters import default, iso_date, money, neutralised_as
@@ -319,12 +319,22 @@ def _environments(directory: Path) -> _Environments:
             heading=neutralised_as("heading"),
         )
         env.globals["mention"] = mention
+        env.globals["owner"] = section_owner
         return env
 
     return _Environments(
         body=build(finalize_text, _FrontMatterLoader(directory)),
         title=build(finalize_title, None),
     )
+
+
+def section_owner(username: object) -> Trusted:
+    """The hidden owner comment for the section heading above it (see
+    `automation.hidden.section_owner`); nothing for None, so the sweep falls
+    back to the issue's assignees for that section."""
+    if username is None:
+        return Trusted("")
+    return Trusted(hidden.section_owner(mention(username).removeprefix("@")))
 
 
 @contextmanager

@@ -264,6 +264,7 @@ def test_every_kind_neutralises_every_free_text_value() -> None:
             "day30": hostile,
             "day60": hostile,
             "day90": hostile,
+            "plan": hostile,
         },
         "give-back": {
             "hire": "erin",

@@ -46,6 +46,7 @@ SAMPLES: Mapping[str, Mapping[str, object]] = {
         "day30": date(2026, 4, 1),
         "day60": date(2026, 5, 1),
         "day90": date(2026, 5, 31),
+        "plan": "account-executive",
     },
     "give-back": {
         "hire": "erin",

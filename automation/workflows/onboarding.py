@@ -141,6 +141,7 @@ def _open_for(
         "department": str(member.department),
         "region": member.region,
         "start_date": member.start_date,
+        "plan": config.onboarding.plan_for(member.role),
         **{f"day{days}": days_after(member.start_date, days) for days in (30, 60, 90)},
     }
     steps: list[Step] = []

@@ -295,7 +295,7 @@ def decide(
                 reason="overdue" if env.labels.overdue in add else assessment.progress,
             )
         )
-    owners = nudge_owners(team, issue.assignees)
+    owners = nudge_owners(team, issue.assignees, item_owners(assessment))
     if assessment.nudge_due and not gone and owners:
         count, last = _nudges_since_activity(history)
         if last is None or (env.today - last).days >= env.config.nudges.cadence_days:
@@ -304,22 +304,44 @@ def decide(
     return Decision(tuple(actions))
 
 
-def nudge_owners(team: Team, assignees: Sequence[str]) -> tuple[str, ...]:
-    """Who a nudge mentions: the assignees, less anyone the roster marks as
-    left (README "Departures and undo"). When every assignee has left, their
-    managers are nudged instead, if active, and otherwise nobody (the
-    dashboard still lists the issue as overdue). Someone not on the roster at
-    all is nudged: handover sellers need not be on this team's roster."""
+def item_owners(assessment: Assessment) -> tuple[str | None, ...]:
+    """The owner of each open required item of the overdue sections, in
+    order: the `<!-- owner:USER -->` on its line or under its section's
+    heading (`automation.hidden`), or None where the issue names none (issues
+    opened before templates named owners: their assignees own everything)."""
+    items = [item for section in assessment.overdue for item in section.open_required]
+    found = hidden.owners_of_lines(assessment.tracked.issue.description, (i.line for i in items))
+    return tuple(found.get(item.line) for item in items)
+
+
+def nudge_owners(
+    team: Team, assignees: Sequence[str], owned: Sequence[str | None] = ()
+) -> tuple[str, ...]:
+    """Who a nudge mentions: the owner of each overdue item (`owned`, from
+    `item_owners`), the assignees for an item without one (or when `owned`
+    is empty). Nobody the roster marks as left is nudged (README "Departures
+    and undo"): a departed owner's items go to their manager, if active; of
+    several assignees only those still here, and their managers when every
+    one has left; otherwise nobody (the dashboard still lists the issue as
+    overdue). Someone not on the roster at all is nudged: handover sellers
+    need not be on this team's roster."""
 
     def left(username: str) -> bool:
         member = team.member(username)
         return member is not None and member.status != "active"
 
-    staying = tuple(a for a in assignees if not left(a))
-    if staying:
-        return staying
-    managers = {m.manager for a in assignees if (m := team.member(a)) and m.manager}
-    return tuple(sorted(x for x in managers if not left(x)))
+    def of(group: Sequence[str]) -> tuple[str, ...]:
+        staying = tuple(a for a in group if not left(a))
+        if staying:
+            return staying
+        managers = {m.manager for a in group if (m := team.member(a)) and m.manager}
+        return tuple(sorted(x for x in managers if not left(x)))
+
+    groups = [(owner,) if owner else tuple(assignees) for owner in owned] or [tuple(assignees)]
+    found: list[str] = []
+    for group in groups:
+        found.extend(x for x in of(group) if x not in found)
+    return tuple(found)
 
 
 def has_left(team: Team, tracked: Tracked) -> bool:
@@ -357,7 +379,11 @@ def _nudge(
             else (f"due {section.due}")
         )
         lines.append(f"Open required items, {heading}:")
-        lines.extend(f"- {neutralise(item.text)}" for item in section.open_required)
+        # an item's owner comment is part of its text (automation.hidden): not shown
+        lines.extend(
+            f"- {neutralise(hidden.COMMENT_RE.sub('', item.text).strip())}"
+            for item in section.open_required
+        )
     mentions = " ".join(f"@{o}" for o in owners)
     body = [f"{mentions}: this issue is behind plan.", "", *lines]
     if escalate:
