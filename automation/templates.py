@@ -319,7 +319,7 @@ def _environments(directory: Path) -> _Environments:
             heading=neutralised_as("heading"),
         )
         env.globals["mention"] = mention
-        env.globals["owner"] = section_owner
+        env.globals["owned_by"] = section_owner
         return env
 
     return _Environments(

@@ -387,9 +387,14 @@ def _nudge(
     mentions = " ".join(f"@{o}" for o in owners)
     body = [f"{mentions}: this issue is behind plan.", "", *lines]
     if escalate:
+        # an owner's manager, even when they own a section too (an onboarding
+        # plan's manager owns the buddy item and is escalated to for the rest)
         managers = sorted(
-            {m.manager for o in owners if (m := team.member(o)) is not None and m.manager}
-            - set(owners)
+            {
+                m.manager
+                for o in owners
+                if (m := team.member(o)) is not None and m.manager and m.manager != o
+            }
         )
         if managers:
             body += [
