@@ -82,3 +82,18 @@ def test_mangled_attention_data_is_none() -> None:
 def test_the_marker_is_reexported_from_its_home() -> None:
     marker = hidden.Marker("handover", "name:Acme@2026-12-01")
     assert hidden.find(f"text\n\n{marker.render()}\n") == marker
+
+
+def test_owners_come_from_the_item_line_or_its_sections_heading() -> None:
+    description = (
+        "- [ ] before any heading <!-- task:a.zero -->\n"  # line 1: no owner
+        "## Outgoing seller\n"
+        f"{hidden.section_owner('bob')}\n"
+        "\n"
+        "- [ ] 🔴 notes <!-- task:a.one -->\n"  # line 5: bob's section
+        f"- [ ] 🔴 buddy {hidden.section_owner('alice')} <!-- task:a.two -->\n"  # line 6: alice
+        "## Old section\n"
+        "- [ ] 🔴 no owner here <!-- task:a.three -->\n"  # line 8: an issue from before
+    )
+    assert hidden.owners_of_lines(description, [8, 6, 5, 1]) == {5: "bob", 6: "alice"}
+    assert hidden.section_owners(description) == {2: "bob"}
