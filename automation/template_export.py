@@ -52,6 +52,7 @@ PLACEHOLDERS: Final[Mapping[str, Mapping[str, object]]] = MappingProxyType(
             "due_date": "DUE DATE",
             "reason": "REASON",
             "opportunities": ["OPPORTUNITY ID"],
+            "commercial": True,
         },
         "onboarding": {
             "hire": _PERSON["hire"],

@@ -198,6 +198,7 @@ def _unit_issues(unit: Unit, today: date, rng: random.Random) -> list[_Draft]:
                     "opportunities": [
                         f"OPP-{unit.number:06d}-{i}" for i in range(rng.randint(0, 3))
                     ],
+                    "commercial": True,
                 },
                 ("Account Handover", f"segment::{segment}"),
                 seller,
@@ -252,6 +253,7 @@ def _unit_issues(unit: Unit, today: date, rng: random.Random) -> list[_Draft]:
                 "department": hire.department,
                 "region": "AMER",
                 "start_date": hire.start_date,
+                "plan": "account-executive",
                 **days,
             },
             ("Onboarding", "phase::day-30", f"segment::{hire.segment}"),

@@ -220,6 +220,7 @@ def handover_data(hostile: str) -> dict[str, object]:
         "due_date": date(2026, 1, 19),
         "reason": hostile,
         "opportunities": [hostile, "0061"],
+        "commercial": True,
     }
 
 

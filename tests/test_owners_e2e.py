@@ -138,3 +138,14 @@ def test_an_issue_opened_before_owners_were_named_nudges_its_assignees(world: Wo
     sweep_twice(world, LATE)
     (nudge,) = nudges(world, issue.iid)
     assert nudge.startswith("@carol:")  # Free: the one assignee, as before
+
+
+def test_the_rules_of_engagement_are_for_commercial_handovers_only(world: World) -> None:
+    enterprise = ("--account", "Initech", "--from", "kim", "--to", "heidi")
+    assert (
+        world.cli("handover", "open", *enterprise, "--effective", "2026-12-07", today=SYNC_DAY).code
+        == 0
+    )
+    assert world.cli(*HANDOVER, today=SYNC_DAY).code == 0
+    assert "Rules of Engagement" not in world.titled("Initech").description
+    assert "Rules of Engagement" in world.titled("Acme Corp").description

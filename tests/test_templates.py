@@ -33,6 +33,7 @@ SAMPLES: Mapping[str, Mapping[str, object]] = {
         "due_date": date(2026, 3, 16),
         "reason": "Territory realignment",
         "opportunities": ["0061", "0062"],
+        "commercial": True,
     },
     "onboarding": {
         "hire": "erin",

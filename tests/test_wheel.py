@@ -133,6 +133,7 @@ def test_installed_outside_the_checkout_salesbot_renders_and_runs_the_demo(
                 "due_date": "2026-01-19",
                 "reason": "Rebalancing",
                 "opportunities": [],
+                "commercial": True,
             }
         ),
         encoding="utf-8",
