@@ -33,7 +33,7 @@ import functools
 import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 from types import MappingProxyType
@@ -81,6 +81,8 @@ class TemplateInfo:
     version: int
     description: str
     variables: tuple[str, ...]
+    # task key -> days after the anchor, for items due before their section
+    items_due: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)
@@ -276,6 +278,7 @@ def _parse_file(path: Path, stat: tuple[int, int]) -> _Source:
         version=front.version,
         description=front.description,
         variables=variables,
+        items_due=MappingProxyType(dict(front.items_due)),
     )
     compiled = env.title.from_string(front.title)
     return _Source(display=shown, body=body, title=compiled, info=info)

@@ -149,3 +149,22 @@ def test_the_rules_of_engagement_are_for_commercial_handovers_only(world: World)
     assert world.cli(*HANDOVER, today=SYNC_DAY).code == 0
     assert "Rules of Engagement" not in world.titled("Initech").description
     assert "Rules of Engagement" in world.titled("Acme Corp").description
+
+
+def test_first_week_items_are_overdue_after_the_first_week(world: World) -> None:
+    assert world.cli("onboard", "sync", today=SYNC_DAY).code == 0
+    grace = world.issue("onboarding", "grace@2026-12-01")
+    sweep_twice(world, "2026-12-08")  # day 7: not yet late
+    assert "status::overdue" not in world.api.get_issue(grace.iid).labels
+    sweep_twice(world, "2026-12-09")  # a Wednesday, day 8: Level Up and Highspot are late
+    grace = world.api.get_issue(grace.iid)
+    assert "status::overdue" in grace.labels and "phase::day-30" in grace.labels
+    (nudge,) = nudges(world, grace.iid)
+    assert "**Day 7**" in nudge and "Level Up and Highspot" in nudge
+    assert "Sales Quickstart" not in nudge  # due in the first two weeks
+    world.tick("grace", grace.iid, "onboarding.level-up-highspot")
+    sweep_twice(world, "2026-12-10")
+    assert "status::overdue" not in world.api.get_issue(grace.iid).labels
+    sweep_twice(world, "2026-12-16")  # day 15: the onboarding issue and Quickstart are late
+    *_, last = nudges(world, grace.iid)
+    assert "**Day 14**" in last and "Sales Quickstart" in last and "Level Up" not in last

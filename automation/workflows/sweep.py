@@ -110,11 +110,13 @@ def _sections(env: Environment, tracked: Tracked, checklist: Checklist) -> tuple
         # a person (or a dashboard action) may have moved the issue's due date
         # later: the current phase is then due on that date, not the plan's.
         current = next((i for i, s in enumerate(found) if not s.complete), None)
+        moved = False
         if current is not None and issue.due_date:
             section = found[current]
             assert section.due is not None and section.phase_days is not None
             in_phase = env.labels.phase(section.phase_days) in issue.labels
             if in_phase and issue.due_date > section.due:
+                moved = True
                 found[current] = Section(
                     section.title,
                     issue.due_date,
@@ -122,6 +124,13 @@ def _sections(env: Environment, tracked: Tracked, checklist: Checklist) -> tuple
                     section.complete,
                     section.phase_days,
                 )
+        # Items due before their phase (onboarding.early_items) come after the
+        # phases: each is inside one, so the current phase stays the first
+        # incomplete one; they make the issue overdue (and nudged) earlier,
+        # unless a person moved the due date later (then that date holds).
+        for early, keys in [] if moved else onboarding.early_items(env, start):
+            pending = tuple(i for i in checklist.open_required if i.key in keys)
+            found.append(Section(early.title, early.due, pending, complete=not pending))
         return tuple(found)
     return (
         Section(
@@ -372,7 +381,13 @@ def _nudge(
 ) -> Comment:
     issue = assessment.tracked.issue
     lines = []
+    listed: set[int] = set()
     for section in assessment.overdue:
+        # an item due early (onboarding.early_items) is also in its phase: once
+        items = [i for i in section.open_required if i.line not in listed]
+        listed.update(i.line for i in items)
+        if not items:
+            continue
         heading = (
             f"**{neutralise(section.title)}** (due {section.due})"
             if section.title
@@ -381,8 +396,7 @@ def _nudge(
         lines.append(f"Open required items, {heading}:")
         # an item's owner comment is part of its text (automation.hidden): not shown
         lines.extend(
-            f"- {neutralise(hidden.COMMENT_RE.sub('', item.text).strip())}"
-            for item in section.open_required
+            f"- {neutralise(hidden.COMMENT_RE.sub('', item.text).strip())}" for item in items
         )
     mentions = " ".join(f"@{o}" for o in owners)
     body = [f"{mentions}: this issue is behind plan.", "", *lines]
