@@ -269,6 +269,9 @@ def _parse_file(path: Path, stat: tuple[int, int]) -> _Source:
         # Phases are read back from the issue by heading (automation.checklist).
         if not re.search(rf"^## {re.escape(heading)}[ \t]*$", body, re.MULTILINE):
             raise TemplateError(f"{shown}: sections_due names '{heading}', a missing '## ' heading")
+    for key in front.items_due:
+        if hidden.task_key(key) not in body:
+            raise TemplateError(f"{shown}: items_due names '{key}', a task key the template lacks")
     info = TemplateInfo(
         kind=path.name.removesuffix(SUFFIX),
         title=front.title,
