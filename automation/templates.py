@@ -8,6 +8,7 @@ body:
     labels: [Give Back Project]
     due_days: 90                             # from the workflow's anchor date
     sections_due: {}                         # optional: section heading -> days
+    items_due: {}                            # optional: task key -> days (before its section)
     version: 1                               # goes into the bot marker
     description: One line for humans.
     ---
@@ -20,6 +21,8 @@ variable is an error, and every `{{ ... }}` output passes through
 `automation.neutralise` (title context for the title) unless it is `Trusted`,
 which only `mention()` returns. A template author therefore cannot forget to
 escape a value, and cannot mention anyone except through `mention(username)`.
+`owned_by(username)` writes the hidden owner comment of a section or item
+(`automation.hidden.section_owner`; nothing for None).
 
 The front matter is validated in `automation.template_front_matter`, the
 filters are in `automation.template_filters`, and `templates export` is in
