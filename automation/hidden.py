@@ -176,7 +176,7 @@ def section_owners(description: str) -> dict[int, str]:
     any other heading) by an owner comment line."""
     found: dict[int, str] = {}
     heading: int | None = None
-    for number, line in enumerate(description.splitlines(), start=1):
+    for number, line in enumerate(_lines(description), start=1):
         if HEADING_RE.match(line):
             heading = number
             continue
@@ -194,7 +194,7 @@ def owners_of_lines(description: str, lines: Iterable[int]) -> dict[int, str]:
     comment on the item's own line, else its section's (the nearest heading
     above it). Lines with neither are left out (the caller falls back to the
     issue's assignees). One pass over the description."""
-    text = description.splitlines()
+    text = _lines(description)
     sections = section_owners(description)
     found: dict[int, str] = {}
     wanted = sorted(set(lines))
@@ -212,3 +212,9 @@ def owners_of_lines(description: str, lines: Iterable[int]) -> dict[int, str]:
         if owner:
             found[number] = owner
     return found
+
+
+def _lines(description: str) -> list[str]:
+    # line numbers as the checklist reader counts them (`TaskItem.line`): only
+    # "\n" ends a line (str.splitlines also splits at U+2028 and others)
+    return [line.removesuffix("\r") for line in description.split("\n")]

@@ -97,3 +97,12 @@ def test_owners_come_from_the_item_line_or_its_sections_heading() -> None:
     )
     assert hidden.owners_of_lines(description, [8, 6, 5, 1]) == {5: "bob", 6: "alice"}
     assert hidden.section_owners(description) == {2: "bob"}
+
+
+def test_owner_lines_count_as_the_checklist_reader_counts_them() -> None:
+    description = (
+        "intro\u2028still line one\r\n## Outgoing seller\r\n<!-- owner:bob -->\r\n"
+        "- [ ] 🔴 notes <!-- task:a.one -->\r\n"
+    )
+    (item,) = parse(description).items
+    assert hidden.owners_of_lines(description, [item.line]) == {item.line: "bob"}
