@@ -128,8 +128,11 @@ def _sections(env: Environment, tracked: Tracked, checklist: Checklist) -> tuple
         # phases: each is inside one, so the current phase stays the first
         # incomplete one; they make the issue overdue (and nudged) earlier,
         # unless a person moved the due date later (then that date holds).
+        in_phases = [i for section in found for i in section.open_required]
         for early, keys in [] if moved else onboarding.early_items(env, start):
-            pending = tuple(i for i in checklist.open_required if i.key in keys)
+            # only items still open in a phase: a plan whose phases are all
+            # complete (or that lost its phase headings) has nothing due early
+            pending = tuple(i for i in in_phases if i.key in keys)
             found.append(Section(early.title, early.due, pending, complete=not pending))
         return tuple(found)
     return (
@@ -163,7 +166,8 @@ def assess(env: Environment, tracked: Tracked) -> Assessment:
     want: list[str] = [labels.progress(progress)]
     due_date = None
     if tracked.marker.workflow == onboarding.ONBOARDING and progress != "complete":
-        current = next((s for s in sections if not s.complete), sections[-1])
+        phases = [s for s in sections if s.phase_days is not None]  # not early items
+        current = next((s for s in phases if not s.complete), phases[-1])
         assert current.phase_days is not None
         phase_label = labels.phase(current.phase_days)
         want.append(phase_label)
