@@ -123,6 +123,11 @@ class NudgesConfig(Model):
     )
 
 
+# The onboarding plans the onboarding template renders (its `plan` variable).
+RolePlan = Literal["account-executive", "strategic-account-leader", "area-sales-manager"]
+RoleTitle = Annotated[str, Field(min_length=1)]
+
+
 class WorkflowConfig(Model):
     template: TemplateName = Field(description="The issue template to render.")
     title: str | None = Field(
@@ -139,6 +144,20 @@ class WorkflowConfig(Model):
     departments: tuple[Department, ...] = Field(
         (), description="Departments whose new hires get this workflow (give_back)."
     )
+    roles: dict[RoleTitle, RolePlan] = Field(
+        default_factory=dict,
+        description="onboarding: job title (the roster's role, any case) -> the plan it gets; "
+        "a title not listed gets account-executive.",
+    )
+
+    def plan_for(self, role: str) -> RolePlan:
+        """The onboarding plan of a roster role (handbook: "an onboarding journey
+        by segment and role")."""
+        wanted = " ".join(role.split()).casefold()
+        for title, plan in self.roles.items():
+            if " ".join(title.split()).casefold() == wanted:
+                return plan
+        return "account-executive"
 
 
 class WorkflowsConfig(Model):

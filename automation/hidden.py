@@ -24,7 +24,10 @@ no other module spells one.
 - `<!-- salesbot:unattributed key=.. date=D done=yes|no -->` on the dashboard:
   a tick GitLab did not credit, explained until it expires;
 - `<!-- salesbot:attention {JSON} -->` on the dashboard: the last run's
-  failures (`automation.attention`).
+  failures (`automation.attention`);
+- `<!-- owner:USER -->` on its own line under a checklist heading: who owns
+  that section's items (nudges for them go to USER); at the end of one
+  checklist item's line, who owns that item.
 
 A completion, nudge or dashboard-action note is posted once (`automation.once`):
 `once_markers` names what it says.
@@ -34,7 +37,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from typing import Any
 
@@ -198,3 +201,64 @@ def attention_payload(description: str) -> Any:
         return json.loads(match[1])
     except ValueError:
         return None
+
+
+# -- section owners ---------------------------------------------------------------------
+
+# A template renders it on the line after a section's heading. The sweep reads
+# only the issue listing, so the owner must live in the description itself.
+SECTION_OWNER_RE = re.compile(r"^[ \t]*<!--\s*owner:([A-Za-z0-9_.][A-Za-z0-9_.-]*)\s*-->[ \t]*$")
+HEADING_RE = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
+
+
+def section_owner(username: str) -> str:
+    return f"<!-- owner:{username} -->"
+
+
+def section_owners(description: str) -> dict[int, str]:
+    """{1-based line of a heading: its owner}, for headings followed (before
+    any other heading) by an owner comment line."""
+    found: dict[int, str] = {}
+    heading: int | None = None
+    for number, line in enumerate(_lines(description), start=1):
+        if HEADING_RE.match(line):
+            heading = number
+            continue
+        match = SECTION_OWNER_RE.match(line)
+        if match and heading is not None and heading not in found:
+            found[heading] = match[1]
+    return found
+
+
+ITEM_OWNER_RE = re.compile(r"<!--\s*owner:([A-Za-z0-9_.][A-Za-z0-9_.-]*)\s*-->")
+
+
+def owners_of_lines(description: str, lines: Iterable[int]) -> dict[int, str]:
+    """{line: owner} for the given 1-based lines of checklist items: the owner
+    comment on the item's own line, else its section's (the nearest heading
+    above it). Lines with neither are left out (the caller falls back to the
+    issue's assignees). One pass over the description."""
+    text = _lines(description)
+    sections = section_owners(description)
+    found: dict[int, str] = {}
+    wanted = sorted(set(lines))
+    heading: int | None = None
+    position = 0
+    for number in wanted:
+        while position < min(number - 1, len(text)):
+            position += 1
+            if HEADING_RE.match(text[position - 1]):
+                heading = position
+        if not 1 <= number <= len(text):
+            continue
+        own = ITEM_OWNER_RE.search(text[number - 1])
+        owner = own[1] if own else sections.get(heading) if heading is not None else None
+        if owner:
+            found[number] = owner
+    return found
+
+
+def _lines(description: str) -> list[str]:
+    # line numbers as the checklist reader counts them (`TaskItem.line`): only
+    # "\n" ends a line (str.splitlines also splits at U+2028 and others)
+    return [line.removesuffix("\r") for line in description.split("\n")]

@@ -55,6 +55,7 @@ PLACEHOLDERS: Final[Mapping[str, Mapping[str, object]]] = MappingProxyType(
             "due_date": "DUE DATE",
             "reason": "REASON",
             "opportunities": ["OPPORTUNITY ID"],
+            "commercial": True,
         },
         "onboarding": {
             "hire": _PERSON["hire"],
@@ -69,6 +70,7 @@ PLACEHOLDERS: Final[Mapping[str, Mapping[str, object]]] = MappingProxyType(
             "day30": "START DATE + 30 DAYS",
             "day60": "START DATE + 60 DAYS",
             "day90": "START DATE + 90 DAYS",
+            "plan": "account-executive",
         },
         "give-back": {
             "hire": _PERSON["hire"],

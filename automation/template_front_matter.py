@@ -5,6 +5,7 @@
     labels: [Give Back Project]
     due_days: 90                             # from the workflow's anchor date
     sections_due: {}                         # optional: section heading -> days
+    items_due: {}                            # optional: task key -> days (earlier than its section)
     version: 1                               # goes into the bot marker
     description: One line for humans.
     ---
@@ -48,6 +49,7 @@ class FrontMatter(BaseModel):
 
     title: NonEmptyText
     sections_due: Annotated[dict[str, Whole], BeforeValidator(_keys_as_text)] = {}
+    items_due: Annotated[dict[str, Whole], BeforeValidator(_keys_as_text)] = {}
     labels: Annotated[list[Label], Field(strict=True)] = []
     due_days: Whole
     version: Whole
@@ -62,6 +64,7 @@ _MUST = {
     "due_days": "must be a whole number",
     "version": "must be a whole number",
     "sections_due": "must be a mapping",
+    "items_due": "must be a mapping",
 }
 
 
@@ -86,6 +89,6 @@ def parse(display: str, text: str) -> FrontMatter:
 
 def _message(display: str, error: ErrorDetails) -> str:
     field, *rest = (str(part) for part in error["loc"])
-    if field == "sections_due" and rest:
-        return f"{display}: front matter 'sections_due.{rest[0]}' must be a whole number"
+    if field in ("sections_due", "items_due") and rest:
+        return f"{display}: front matter '{field}.{rest[0]}' must be a whole number"
     return f"{display}: front matter '{field}' {_MUST[field]}"

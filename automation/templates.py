@@ -8,6 +8,7 @@ body:
     labels: [Give Back Project]
     due_days: 90                             # from the workflow's anchor date
     sections_due: {}                         # optional: section heading -> days
+    items_due: {}                            # optional: task key -> days (before its section)
     version: 1                               # goes into the bot marker
     description: One line for humans.
     ---
@@ -20,6 +21,8 @@ variable is an error, and every `{{ ... }}` output passes through
 `automation.neutralise` (title context for the title) unless it is `Trusted`,
 which only `mention()` returns. A template author therefore cannot forget to
 escape a value, and cannot mention anyone except through `mention(username)`.
+`owned_by(username)` writes the hidden owner comment of a section or item
+(`automation.hidden.section_owner`; nothing for None).
 
 The front matter is validated in `automation.template_front_matter`, the
 filters are in `automation.template_filters`, and `templates export` is in
@@ -33,7 +36,7 @@ import functools
 import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 from types import MappingProxyType
@@ -51,7 +54,7 @@ from jinja2 import (
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
-from automation import registry, template_front_matter
+from automation import hidden, registry, template_front_matter
 from automation.errors import TemplateError
 from automation.neutralise import Trusted, mention, neutralise
 from automation.template_filters import default, iso_date, money, neutralised_as
@@ -81,6 +84,8 @@ class TemplateInfo:
     version: int
     description: str
     variables: tuple[str, ...]
+    # task key -> days after the anchor, for items due before their section
+    items_due: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)
@@ -267,6 +272,9 @@ def _parse_file(path: Path, stat: tuple[int, int]) -> _Source:
         # Phases are read back from the issue by heading (automation.checklist).
         if not re.search(rf"^## {re.escape(heading)}[ \t]*$", body, re.MULTILINE):
             raise TemplateError(f"{shown}: sections_due names '{heading}', a missing '## ' heading")
+    for key in front.items_due:
+        if hidden.task_key(key) not in body:
+            raise TemplateError(f"{shown}: items_due names '{key}', a task key the template lacks")
     info = TemplateInfo(
         kind=path.name.removesuffix(SUFFIX),
         title=front.title,
@@ -276,6 +284,7 @@ def _parse_file(path: Path, stat: tuple[int, int]) -> _Source:
         version=front.version,
         description=front.description,
         variables=variables,
+        items_due=MappingProxyType(dict(front.items_due)),
     )
     compiled = env.title.from_string(front.title)
     return _Source(display=shown, body=body, title=compiled, info=info)
@@ -319,12 +328,22 @@ def _environments(directory: Path) -> _Environments:
             heading=neutralised_as("heading"),
         )
         env.globals["mention"] = mention
+        env.globals["owned_by"] = section_owner
         return env
 
     return _Environments(
         body=build(finalize_text, _FrontMatterLoader(directory)),
         title=build(finalize_title, None),
     )
+
+
+def section_owner(username: object) -> Trusted:
+    """The hidden owner comment for the section heading above it (see
+    `automation.hidden.section_owner`); nothing for None, so the sweep falls
+    back to the issue's assignees for that section."""
+    if username is None:
+        return Trusted("")
+    return Trusted(hidden.section_owner(mention(username).removeprefix("@")))
 
 
 @contextmanager

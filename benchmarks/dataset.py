@@ -108,9 +108,10 @@ def units(n: int, *, seed: int = 0) -> list[Unit]:
 
 
 def hire_of(unit: Unit, today: date = TODAY) -> Hire:
-    """The new hire a hire unit stands for; they started within the last 3 weeks
-    (or start within the week), so their Day 30 phase is not due yet."""
-    offset = (unit.number * 7) % 28 - 21  # -21 .. +6 days
+    """The new hire a hire unit stands for; they started within the last week
+    (or start within the week), so nothing of their plan is due yet (the
+    first items are due at day 7, front matter `items_due`)."""
+    offset = (unit.number * 7) % 14 - 7  # -7 .. +6 days
     return Hire(
         username=f"hire{unit.number:05d}",
         name=f"New Hire {unit.number}",
@@ -198,6 +199,7 @@ def _unit_issues(unit: Unit, today: date, rng: random.Random) -> list[_Draft]:
                     "opportunities": [
                         f"OPP-{unit.number:06d}-{i}" for i in range(rng.randint(0, 3))
                     ],
+                    "commercial": True,
                 },
                 ("Account Handover", f"segment::{segment}"),
                 seller,
@@ -255,6 +257,7 @@ def _unit_issues(unit: Unit, today: date, rng: random.Random) -> list[_Draft]:
                 "department": hire.department,
                 "region": "AMER",
                 "start_date": hire.start_date,
+                "plan": "account-executive",
                 **days,
             },
             ("Onboarding", "phase::day-30", f"segment::{hire.segment}"),

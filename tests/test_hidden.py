@@ -113,3 +113,27 @@ def test_once_markers_name_what_a_note_says_once() -> None:
         "<!-- salesbot:dashboard-action id=5/dashboard.waive.2/2026-12-01",
     )
     assert hidden.once_markers("a plain comment") == ()
+
+
+def test_owners_come_from_the_item_line_or_its_sections_heading() -> None:
+    description = (
+        "- [ ] before any heading <!-- task:a.zero -->\n"  # line 1: no owner
+        "## Outgoing seller\n"
+        f"{hidden.section_owner('bob')}\n"
+        "\n"
+        "- [ ] 🔴 notes <!-- task:a.one -->\n"  # line 5: bob's section
+        f"- [ ] 🔴 buddy {hidden.section_owner('alice')} <!-- task:a.two -->\n"  # line 6: alice
+        "## Old section\n"
+        "- [ ] 🔴 no owner here <!-- task:a.three -->\n"  # line 8: an issue from before
+    )
+    assert hidden.owners_of_lines(description, [8, 6, 5, 1]) == {5: "bob", 6: "alice"}
+    assert hidden.section_owners(description) == {2: "bob"}
+
+
+def test_owner_lines_count_as_the_checklist_reader_counts_them() -> None:
+    description = (
+        "intro\u2028still line one\r\n## Outgoing seller\r\n<!-- owner:bob -->\r\n"
+        "- [ ] 🔴 notes <!-- task:a.one -->\r\n"
+    )
+    (item,) = parse(description).items
+    assert hidden.owners_of_lines(description, [item.line]) == {item.line: "bob"}

@@ -220,6 +220,7 @@ def handover_data(hostile: str) -> dict[str, object]:
         "due_date": date(2026, 1, 19),
         "reason": hostile,
         "opportunities": [hostile, "0061"],
+        "commercial": True,
     }
 
 
@@ -264,6 +265,7 @@ def test_every_kind_neutralises_every_free_text_value() -> None:
             "day30": hostile,
             "day60": hostile,
             "day90": hostile,
+            "plan": hostile,
         },
         "give-back": {
             "hire": "erin",

@@ -6,7 +6,13 @@ from datetime import date
 
 from tests.e2e import World
 
-TODAY = "2026-11-27"  # grace starts 2026-12-01 and kim 2026-12-03: within the 7 lead days
+TODAY = "2026-11-27"
+# due in the first week or two (front matter items_due), before the rest of Day 30
+EARLY = (
+    "level-up-highspot",
+    "onboarding-issue-red-dots",
+    "sales-quickstart",
+)  # grace starts 2026-12-01 and kim 2026-12-03: within the 7 lead days
 
 
 def test_sync_opens_plans_for_new_hires_and_give_back_for_commercial(world: World) -> None:
@@ -62,8 +68,9 @@ def test_the_sweep_walks_a_plan_through_its_phases(world: World) -> None:
     plan = world.issue("onboarding", "grace@2026-12-01")
     kim = world.issue("onboarding", "kim@2026-12-03")
 
-    # grace does her Day 30 work; kim does nothing
+    # grace does her Day 30 work; kim only what is due in her first two weeks
     world.at("2026-12-20")
+    world.tick("kim", kim.iid, *(f"onboarding.{k}" for k in EARLY))
     body = world.api.get_issue(plan.iid).description
     head, tail = body.split("## Day 60", 1)
     world.person("grace").update_issue(

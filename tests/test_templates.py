@@ -33,6 +33,7 @@ SAMPLES: Mapping[str, Mapping[str, object]] = {
         "due_date": date(2026, 3, 16),
         "reason": "Territory realignment",
         "opportunities": ["0061", "0062"],
+        "commercial": True,
     },
     "onboarding": {
         "hire": "erin",
@@ -46,6 +47,7 @@ SAMPLES: Mapping[str, Mapping[str, object]] = {
         "day30": date(2026, 4, 1),
         "day60": date(2026, 5, 1),
         "day90": date(2026, 5, 31),
+        "plan": "account-executive",
     },
     "give-back": {
         "hire": "erin",
@@ -413,3 +415,20 @@ def test_one_broken_template_fails_only_when_its_kind_is_used(tmp_path: Path) ->
         loaded.render("ldr", SAMPLES["ldr"])
     with pytest.raises(TemplateError, match="unknown template 'nope'"):
         loaded.info("nope")
+
+
+def test_items_due_must_name_a_task_key_of_the_template(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    path = templates / "onboarding.md.j2"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('onboarding.level-up-highspot": 7', 'onboarding.typo": 7', 1))
+    with pytest.raises(TemplateError, match="items_due names 'onboarding.typo'"):
+        render("onboarding", SAMPLES["onboarding"], templates)
+
+
+def test_an_area_sales_manager_plan_has_no_seller_items_and_keeps_the_shared_ones() -> None:
+    asm = onboarding(plan="area-sales-manager", department="Enterprise", segment="Enterprise")
+    keys = {item.key for item in asm.items}
+    assert "onboarding.asm-manager-challenge" in keys and "onboarding.buddy" in keys
+    assert "onboarding.sales-quickstart" not in keys and "onboarding.required-7-read" not in keys
+    assert [s.title for s in asm.sections] == ["Day 30", "Day 60", "Day 90"]

@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def _onboarding(department: str) -> str:
     data = {**PLACEHOLDERS["onboarding"], "department": department, "segment": "Enterprise"}
     rendered = render("onboarding", data).description
-    return f"{rendered.rstrip()}\n\n{Marker('onboarding', 'kim@2026-12-03', 1).render()}\n"
+    marker = Marker("onboarding", "kim@2026-12-03", load_spec("onboarding").version)
+    return f"{rendered.rstrip()}\n\n{marker.render()}\n"
 
 
 def _issue(iid: int, description: str, state: str = "opened") -> Issue:
@@ -72,7 +73,7 @@ def test_the_shipped_templates_change_nothing_in_an_issue_they_rendered() -> Non
 def test_items_that_depend_on_data_are_never_inserted_or_retired(tmp_path: Path) -> None:
     """An Enterprise hire's plan has no Required 7: a new version must not add
     them (they sit inside `{% if department == "Commercial" %}`)."""
-    folder = _templates(tmp_path, "onboarding", ("version: 1", "version: 2"))
+    folder = _templates(tmp_path, "onboarding", ("version: 2", "version: 3"))
     spec = load_spec("onboarding", folder)
     assert spec.item("onboarding.required-7-read") is not None
     assert not spec.item("onboarding.required-7-read").static  # type: ignore[union-attr]
@@ -80,7 +81,7 @@ def test_items_that_depend_on_data_are_never_inserted_or_retired(tmp_path: Path)
     commercial = upgrade(_onboarding("Commercial"), spec)
     for result in (enterprise, commercial):
         assert not result.changes_items
-        assert "version=2 -->" in result.description
+        assert "version=3 -->" in result.description
     assert "Required 7" not in enterprise.description
 
 
@@ -168,7 +169,7 @@ def test_a_version_that_changes_no_item_writes_nothing() -> None:
         {"onboarding": bumped},
     )
     assert len(result) == 0 and result.notes  # said, not written
-    assert spec.version == 1
+    assert spec.version == 2
 
 
 def test_carry_ticks_gives_up_when_more_than_a_box_changed() -> None:

@@ -16,7 +16,8 @@ from tests.e2e import ROOT, World
 TODAY = "2026-11-27"  # grace (Commercial) and kim (Enterprise) start within the lead days
 DELIVER = "🔴 Deliver it"
 DELIVER_NOW = "🔴 Deliver it, and show it to your manager"
-BUDDY = "🔴 Manager: pair the new hire with an onboarding buddy for their first 90 days"
+# a static item (the buddy item names its owner, a value, so upgrades leave it alone)
+BUDDY = "🔴 Agree this 30/60/90 day plan and your performance expectations with your manager"
 BUDDY_NOW = f"{BUDDY}, and introduce them"
 
 
@@ -130,12 +131,12 @@ def test_a_conflicting_edit_is_left_alone_and_said_once(world: World) -> None:
     folder = _team_templates(world)
     kim = world.issue("onboarding", "kim@2026-12-03")
     grace = world.issue("onboarding", "grace@2026-12-01")
-    words = "- [ ] 🔴 Heidi: pair Kim with Sam as a buddy"
+    words = "- [ ] 🔴 Kim and Heidi agreed the plan on Monday"
     body = kim.description.replace(f"- [ ] {BUDDY}", words, 1)
     world.person("heidi").update_issue(kim.iid, {"description": body})
     _edit(
         folder / "onboarding.md.j2",
-        ("version: 1\n", f'version: 2\nreworded:\n  onboarding.buddy: ["{BUDDY}"]\n'),
+        ("version: 2\n", f'version: 3\nreworded:\n  onboarding.plan-agreed: ["{BUDDY}"]\n'),
         (f"- [ ] {BUDDY} <!--", f"- [ ] {BUDDY_NOW} <!--"),
     )
     before = world.writes()
@@ -147,11 +148,11 @@ def test_a_conflicting_edit_is_left_alone_and_said_once(world: World) -> None:
     # kim's: the person's words stay, one note says why; grace's: the new text
     assert world.writes() == before + 3
     kim_after = world.api.get_issue(kim.iid)
-    assert words + " <!-- task:onboarding.buddy -->" in kim_after.description
+    assert words + " <!-- task:onboarding.plan-agreed -->" in kim_after.description
     (note,) = world.notes(kim.iid)
-    assert "onboarding.buddy" in note.body and "left 1 item(s) as they are" in note.body
+    assert "onboarding.plan-agreed" in note.body and "left 1 item(s) as they are" in note.body
     assert (
-        f"- [ ] {BUDDY_NOW} <!-- task:onboarding.buddy -->"
+        f"- [ ] {BUDDY_NOW} <!-- task:onboarding.plan-agreed -->"
         in world.api.get_issue(grace.iid).description
     )
     assert world.notes(grace.iid) == []

@@ -134,6 +134,7 @@ def test_installed_outside_the_checkout_salesbot_renders_and_runs_the_demo(
                 "due_date": "2026-01-19",
                 "reason": "Rebalancing",
                 "opportunities": [],
+                "commercial": True,
             }
         ),
         encoding="utf-8",
@@ -167,7 +168,8 @@ def test_a_team_points_the_config_at_its_own_templates(installed: Path, tmp_path
     data = tmp_path / "handover.yml"
     data.write_text(
         "account: Acme\naccount_id: '001A'\nfrom_user: alice\nto_user: bob\nmanager: carol\n"
-        "effective_date: 2026-01-05\ndue_date: 2026-01-19\nreason: Other\nopportunities: []\n",
+        "effective_date: 2026-01-05\ndue_date: 2026-01-19\nreason: Other\nopportunities: []\n"
+        "commercial: true\n",
         encoding="utf-8",
     )
     salesbot = str(installed / "salesbot")

@@ -365,6 +365,10 @@ def _create(env: Environment, team: Team, settings: WorkflowConfig, h: Handover)
     manager = (incoming.manager if incoming else None) or (outgoing.manager if outgoing else None)
     due = days_after(h.effective, settings.due_days)
     segment = incoming.segment if incoming else None
+    # the Rules of Engagement are Commercial Sales' (handbook: commercial-sales.md);
+    # sellers not on the roster keep them, as before
+    known = [m for m in (incoming, outgoing) if m is not None]
+    commercial = not known or any(str(m.department) == "Commercial" for m in known)
     return new_issue(
         env,
         workflow=WORKFLOW,
@@ -380,6 +384,7 @@ def _create(env: Environment, team: Team, settings: WorkflowConfig, h: Handover)
             "due_date": due,
             "reason": h.reason,
             "opportunities": list(h.opportunities),
+            "commercial": commercial,
         },
         # by default the incoming seller owns it; the outgoing seller too
         # where the tier allows several assignees (Free keeps the first).

@@ -56,6 +56,20 @@ def phases(env: Environment, start: date) -> list[Phase]:
     return sorted(found, key=lambda p: p.days)
 
 
+def early_items(env: Environment, start: date) -> list[tuple[Phase, frozenset[str]]]:
+    """Items due before their phase (front matter `items_due`: the handbook's
+    first week and first two weeks), grouped by due day: (a Phase titled
+    "Day N", the task keys due then), earliest first."""
+    info = env.templates.info(env.config.workflows.onboarding.template)
+    by_days: dict[int, set[str]] = {}
+    for key, days in info.items_due.items():
+        by_days.setdefault(days, set()).add(key)
+    return [
+        (Phase(f"Day {days}", days, days_after(start, days)), frozenset(keys))
+        for days, keys in sorted(by_days.items())
+    ]
+
+
 def in_window(env: Environment, member: Member) -> bool:
     lead = env.config.workflows.onboarding.lead_days
     return (
@@ -141,6 +155,7 @@ def _open_for(
         "department": str(member.department),
         "region": member.region,
         "start_date": member.start_date,
+        "plan": config.onboarding.plan_for(member.role),
         **{f"day{days}": days_after(member.start_date, days) for days in (30, 60, 90)},
     }
     steps: list[Step] = []

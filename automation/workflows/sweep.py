@@ -110,11 +110,13 @@ def _sections(env: Environment, tracked: Tracked, checklist: Checklist) -> tuple
         # a person (or a dashboard action) may have moved the issue's due date
         # later: the current phase is then due on that date, not the plan's.
         current = next((i for i, s in enumerate(found) if not s.complete), None)
+        moved = False
         if current is not None and issue.due_date:
             section = found[current]
             assert section.due is not None and section.phase_days is not None
             in_phase = env.labels.phase(section.phase_days) in issue.labels
             if in_phase and issue.due_date > section.due:
+                moved = True
                 found[current] = Section(
                     section.title,
                     issue.due_date,
@@ -122,6 +124,16 @@ def _sections(env: Environment, tracked: Tracked, checklist: Checklist) -> tuple
                     section.complete,
                     section.phase_days,
                 )
+        # Items due before their phase (onboarding.early_items) come after the
+        # phases: each is inside one, so the current phase stays the first
+        # incomplete one; they make the issue overdue (and nudged) earlier,
+        # unless a person moved the due date later (then that date holds).
+        in_phases = [i for section in found for i in section.open_required]
+        for early, keys in [] if moved else onboarding.early_items(env, start):
+            # only items still open in a phase: a plan whose phases are all
+            # complete (or that lost its phase headings) has nothing due early
+            pending = tuple(i for i in in_phases if i.key in keys)
+            found.append(Section(early.title, early.due, pending, complete=not pending))
         return tuple(found)
     return (
         Section(
@@ -154,7 +166,8 @@ def assess(env: Environment, tracked: Tracked) -> Assessment:
     want: list[str] = [labels.progress(progress)]
     due_date = None
     if tracked.marker.workflow == onboarding.ONBOARDING and progress != "complete":
-        current = next((s for s in sections if not s.complete), sections[-1])
+        phases = [s for s in sections if s.phase_days is not None]  # not early items
+        current = next((s for s in phases if not s.complete), phases[-1])
         assert current.phase_days is not None
         phase_label = labels.phase(current.phase_days)
         want.append(phase_label)
@@ -332,7 +345,7 @@ def decide(
                 reason="overdue" if env.labels.overdue in add else assessment.progress,
             )
         )
-    owners = nudge_owners(team, issue.assignees)
+    owners = nudge_owners(team, issue.assignees, item_owners(assessment))
     if assessment.nudge_due and not gone and owners:
         count, last = _nudges_since_activity(history)
         if last is None or (env.today - last).days >= env.config.nudges.cadence_days:
@@ -356,22 +369,44 @@ def _one_write(actions: list[Action]) -> tuple[Action, ...]:
     return (replace(nudge, add_labels=update.add_labels, remove_labels=update.remove_labels),)
 
 
-def nudge_owners(team: Team, assignees: Sequence[str]) -> tuple[str, ...]:
-    """Who a nudge mentions: the assignees, less anyone the roster marks as
-    left (README "Departures and undo"). When every assignee has left, their
-    managers are nudged instead, if active, and otherwise nobody (the
-    dashboard still lists the issue as overdue). Someone not on the roster at
-    all is nudged: handover sellers need not be on this team's roster."""
+def item_owners(assessment: Assessment) -> tuple[str | None, ...]:
+    """The owner of each open required item of the overdue sections, in
+    order: the `<!-- owner:USER -->` on its line or under its section's
+    heading (`automation.hidden`), or None where the issue names none (issues
+    opened before templates named owners: their assignees own everything)."""
+    items = [item for section in assessment.overdue for item in section.open_required]
+    found = hidden.owners_of_lines(assessment.tracked.issue.description, (i.line for i in items))
+    return tuple(found.get(item.line) for item in items)
+
+
+def nudge_owners(
+    team: Team, assignees: Sequence[str], owned: Sequence[str | None] = ()
+) -> tuple[str, ...]:
+    """Who a nudge mentions: the owner of each overdue item (`owned`, from
+    `item_owners`), the assignees for an item without one (or when `owned`
+    is empty). Nobody the roster marks as left is nudged (README "Departures
+    and undo"): a departed owner's items go to their manager, if active; of
+    several assignees only those still here, and their managers when every
+    one has left; otherwise nobody (the dashboard still lists the issue as
+    overdue). Someone not on the roster at all is nudged: handover sellers
+    need not be on this team's roster."""
 
     def left(username: str) -> bool:
         member = team.member(username)
         return member is not None and member.status != "active"
 
-    staying = tuple(a for a in assignees if not left(a))
-    if staying:
-        return staying
-    managers = {m.manager for a in assignees if (m := team.member(a)) and m.manager}
-    return tuple(sorted(x for x in managers if not left(x)))
+    def of(group: Sequence[str]) -> tuple[str, ...]:
+        staying = tuple(a for a in group if not left(a))
+        if staying:
+            return staying
+        managers = {m.manager for a in group if (m := team.member(a)) and m.manager}
+        return tuple(sorted(x for x in managers if not left(x)))
+
+    groups = [(owner,) if owner else tuple(assignees) for owner in owned] or [tuple(assignees)]
+    found: list[str] = []
+    for group in groups:
+        found.extend(x for x in of(group) if x not in found)
+    return tuple(found)
 
 
 def has_left(team: Team, tracked: Tracked) -> bool:
@@ -402,20 +437,34 @@ def _nudge(
 ) -> Comment:
     issue = assessment.tracked.issue
     lines = []
+    listed: set[int] = set()
     for section in assessment.overdue:
+        # an item due early (onboarding.early_items) is also in its phase: once
+        items = [i for i in section.open_required if i.line not in listed]
+        listed.update(i.line for i in items)
+        if not items:
+            continue
         heading = (
             f"**{neutralise(section.title)}** (due {section.due})"
             if section.title
             else (f"due {section.due}")
         )
         lines.append(f"Open required items, {heading}:")
-        lines.extend(f"- {neutralise(item.text)}" for item in section.open_required)
+        # an item's owner comment is part of its text (automation.hidden): not shown
+        lines.extend(
+            f"- {neutralise(hidden.COMMENT_RE.sub('', item.text).strip())}" for item in items
+        )
     mentions = " ".join(f"@{o}" for o in owners)
     body = [f"{mentions}: this issue is behind plan.", "", *lines]
     if escalate:
+        # an owner's manager, even when they own a section too (an onboarding
+        # plan's manager owns the buddy item and is escalated to for the rest)
         managers = sorted(
-            {m.manager for o in owners if (m := team.member(o)) is not None and m.manager}
-            - set(owners)
+            {
+                m.manager
+                for o in owners
+                if (m := team.member(o)) is not None and m.manager and m.manager != o
+            }
         )
         if managers:
             body += [
