@@ -257,6 +257,11 @@ def inspect(console: Console, sandbox: Sandbox, *, serve: bool) -> None:
         f"GITLAB_TOKEN={sandbox.bot_token!s} (the sandbox's own fake token)",
         markup=False,
     )
+    serve_until_interrupted(console)
+
+
+def serve_until_interrupted(console: Console) -> None:
+    """Keep what runs in the background (the sandbox, the receiver) up until Ctrl+C."""
     console.print("Serving until Ctrl+C.", markup=False)
     try:
         while True:

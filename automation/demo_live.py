@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import secrets
 import tempfile
-import time
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,7 +23,7 @@ from rich.console import Console
 from automation.api import GitLabApi, Settings
 from automation.bot import Bot
 from automation.checklist import parse
-from automation.demo import build_world, tick
+from automation.demo import build_world, serve_until_interrupted, tick
 from automation.receiver import server
 from automation.receiver.install import install
 from automation.run import run
@@ -133,12 +132,7 @@ def run_live(console: Console, *, config_path: Path) -> None:
             "the last box: the bot labels the handover complete and closes it within seconds.",
             markup=False,
         )
-        console.print("Serving until Ctrl+C.", markup=False)
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
+        serve_until_interrupted(console)
 
 
 __all__ = ["Live", "LiveIssue", "all_but_last", "run_live"]

@@ -173,7 +173,9 @@ def _hire(row: Row, assessment: sweep.Assessment, today: date) -> Hire:
     start = onboarding.start_of(assessment.tracked.marker.key)
     bars = []
     begin = start
-    for section in assessment.sections:
+    # the 30/60/90 phases only: the week 1-2 items (`items_due`) are due
+    # inside the first phase, not phases of their own
+    for section in (s for s in assessment.sections if s.phase_days is not None):
         due = max(section.due or begin, begin)
         state: PhaseState
         if section.complete:
