@@ -22,6 +22,7 @@ import gitlab.exceptions
 import requests
 
 from automation import rest_fields
+from automation.api_extras import HooksAndNotes
 from automation.connection import (
     RequestStats,
     RequestTimedOut,
@@ -48,7 +49,7 @@ LIST_WINDOW = 4
 MAX_DESCRIPTION = 1_048_576  # GitLab's limit on issue descriptions (reference §4)
 
 
-class GitLabApi:
+class GitLabApi(HooksAndNotes):
     """A project on one GitLab, seen through python-gitlab.
 
     Built once by the CLI (or a test, pointed at the sandbox) and passed into
@@ -461,49 +462,3 @@ class GitLabApi:
                     raise
 
         self._call(f"create label '{name}'", create)
-
-    # -- project hooks (`salesbot webhook install/status`) ----------------------
-    # Plain dicts: automation.receiver.install reads them. GitLab needs the
-    # Maintainer role for these (`authorize_admin_project`, lib/api/project_hooks.rb)
-    # and never returns a hook's secret token.
-
-    def list_hooks(self) -> list[dict[str, Any]]:
-        hooks = self._call(
-            "list the project's webhooks",
-            lambda: self._project.hooks.list(get_all=True, per_page=100, **self._opts()),
-        )
-        return [dict(hook.attributes) for hook in hooks]
-
-    def create_hook(self, fields: Mapping[str, Any]) -> dict[str, Any]:
-        hook = self._call(
-            "add a project webhook",
-            lambda: self._project.hooks.create(dict(fields), **self._opts(retry_transient=False)),
-        )
-        return dict(hook.attributes)
-
-    def update_hook(self, hook_id: int, fields: Mapping[str, Any]) -> dict[str, Any]:
-        data = self._call(
-            f"update project webhook {hook_id}",
-            lambda: self._project.hooks.update(hook_id, dict(fields), **self._opts()),
-        )
-        return dict(data)
-
-    # -- notes written once by concurrent writers (automation.once) ------------
-
-    def newest_notes(self, iid: int, count: int = 100) -> list[Note]:
-        """The issue's newest notes (one request), newest first."""
-        lazy = self._project.issues.get(iid, lazy=True)
-        notes = self._call(
-            f"list notes of issue #{iid}",
-            lambda: lazy.notes.list(
-                sort="desc", order_by="created_at", per_page=count, get_all=False, **self._opts()
-            ),
-        )
-        return [rest_fields.note(n.attributes) for n in notes]
-
-    def delete_note(self, iid: int, note_id: int) -> None:
-        lazy = self._project.issues.get(iid, lazy=True)
-        self._call(
-            f"delete note {note_id} of issue #{iid}",
-            lambda: lazy.notes.delete(note_id, **self._opts()),
-        )

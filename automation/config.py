@@ -16,11 +16,10 @@ complete and check the files.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -33,7 +32,7 @@ from pydantic import (
 )
 
 from automation import yamlsource
-from automation.errors import ConfigError, InputError
+from automation.errors import ConfigError
 from automation.fields import (
     SUPPORTED_VERSIONS,
     Color,
@@ -473,32 +472,3 @@ def _load_both(config_path: Path) -> tuple[Config | None, Team | None, list[str]
 
 
 # -- JSON Schema ---------------------------------------------------------------
-
-_SCHEMA_MODELS: dict[str, type[BaseModel]] = {"salesbot": Config, "team": Team}
-
-
-def json_schema(kind: SchemaKind) -> dict[str, Any]:
-    """The JSON Schema of salesbot.yml ("salesbot") or team.yml ("team")."""
-    model = _SCHEMA_MODELS.get(kind)
-    if model is None:
-        raise InputError(f"unknown schema '{kind}' (expected one of: salesbot, team)")
-    return {"$schema": SCHEMA_DIALECT, **model.model_json_schema()}
-
-
-def schema_text(kind: SchemaKind) -> str:
-    """The schema as shipped in config/<kind>.schema.json."""
-    return json.dumps(json_schema(kind), indent=2, ensure_ascii=False) + "\n"
-
-
-def write_schemas(config_dir: Path) -> list[Path]:
-    """Regenerate the shipped schema files; returns the paths written."""
-    written = []
-    for kind in ("salesbot", "team"):
-        target = config_dir / f"{kind}.schema.json"
-        target.write_text(schema_text(kind), encoding="utf-8")
-        written.append(target)
-    return written
-
-
-if __name__ == "__main__":  # python -m automation.config: regenerate config/*.schema.json
-    write_schemas(Path(__file__).resolve().parent.parent / "config")

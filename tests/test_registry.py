@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from automation import registry
-from automation.config import json_schema
+from automation.config_schema import json_schema
 from automation.template_export import EXPORT_NAMES
 from automation.templates import KINDS
 from tests.factories import shipped

@@ -162,7 +162,7 @@ def config_schema(
     kind: Annotated[str, typer.Option(help="Which file: salesbot or team.")] = "salesbot",
 ) -> None:
     """Print the JSON Schema of a config file (for editor completion)."""
-    from automation.config import json_schema
+    from automation.config_schema import json_schema
 
     if kind not in ("salesbot", "team"):
         raise InputError(f"--kind: '{kind}' is not one of salesbot, team")
