@@ -9,17 +9,15 @@ from typing import Annotated
 
 import typer
 
-from automation.cli.common import _state, app, err, out
+from automation.cli.common import AsJson, DryRun, _state, app, err, out
 from automation.errors import InputError
 
 
 @app.command("dashboard")
 def dashboard_command(
     ctx: typer.Context,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Print the plan and change nothing in GitLab.")
-    ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    dry_run: DryRun = False,
+    as_json: AsJson = False,
 ) -> None:
     """Carry out the actions ticked on the dashboard issue, then rewrite it if it changed."""
     from automation import dashboard
@@ -128,7 +126,7 @@ def notify_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the digest instead of posting it.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Post the weekly digest to the Slack webhook in SALESBOT_SLACK_WEBHOOK.
 

@@ -14,6 +14,8 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from automation.cli.common import AsJson, DryRun
+
 
 def register(
     templates_app: typer.Typer,
@@ -34,12 +36,8 @@ def register(
                 "opportunity) or one template's (consult, ldr, ...)."
             ),
         ] = None,
-        dry_run: Annotated[
-            bool, typer.Option("--dry-run", help="Print the plan and change nothing in GitLab.")
-        ] = False,
-        as_json: Annotated[
-            bool, typer.Option("--json", help="Print machine-readable JSON.")
-        ] = False,
+        dry_run: DryRun = False,
+        as_json: AsJson = False,
     ) -> None:
         """Upgrade the open issues of every changed template (its front matter
         `version:` went up): add its new items, mark removed ones not applicable,
