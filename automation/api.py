@@ -15,6 +15,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import gitlab
@@ -46,6 +47,33 @@ DEFAULT_MAX_RETRIES = 5
 PAGE_SIZE = 100  # GitLab's maximum per_page
 # Pages of one listing requested at once (see `GitLabApi.iter_issues`).
 LIST_WINDOW = 4
+# Past this many rows GitLab sends no X-Total/X-Total-Pages (MAX_COUNT_LIMIT).
+COUNT_LIMIT = 10_000
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a listing and what its headers say about the next."""
+
+    rows: list[dict[str, Any]]
+    total_pages: int | None  # X-Total-Pages, None when not sent
+    next_known: bool  # X-Next-Page was sent (empty on the last page)
+    more: bool  # another page may follow
+
+    @classmethod
+    def of(cls, rows: list[dict[str, Any]], headers: Mapping[str, str]) -> Page:
+        total = headers.get("X-Total-Pages", "")
+        following = headers.get("X-Next-Page")
+        page = headers.get("X-Page", "")
+        total_pages = int(total) if total.isdigit() else None
+        more = len(rows) >= PAGE_SIZE
+        if following is not None:
+            more = more and following != ""
+        if total_pages is not None and page.isdigit():
+            more = more and int(page) < total_pages
+        return cls(rows, total_pages, following is not None, more)
+
+
 MAX_DESCRIPTION = 1_048_576  # GitLab's limit on issue descriptions (reference §4)
 
 
@@ -244,9 +272,13 @@ class GitLabApi(HooksAndNotes):
         """Stream issues oldest first, 100 per request.
 
         Up to LIST_WINDOW pages are in flight at once and yielded in order: one
-        page after another, 10,000 issues cost 100 round trips end to end. GitLab's
-        X-Total-Pages (sent up to 10,000 rows) says where to stop; beyond that a
-        short page does, at the cost of at most LIST_WINDOW - 1 requests past the end."""
+        page after another, 10,000 issues cost 100 round trips end to end. Only
+        pages known to exist are requested ahead, so a listing costs exactly its
+        pages: X-Total-Pages says where to stop up to 10,000 rows; past that GitLab
+        drops the totals (doc: api/rest/#pagination "Other pagination headers",
+        `Gitlab::Pagination::OffsetPagination` MAX_COUNT_LIMIT) yet still sends
+        X-Page and X-Next-Page, so the first 10,000 rows' pages are fetched ahead
+        and the rest one at a time, each page saying whether another follows."""
         params: dict[str, Any] = {
             "state": state,
             "order_by": "created_at",
@@ -257,37 +289,47 @@ class GitLabApi(HooksAndNotes):
             params["labels"] = ",".join(labels)
         if updated_after:
             params["updated_after"] = updated_after
-        first, last = self._issue_page(params, 1)
-        yield from map(rest_fields.issue, first)
-        if len(first) < PAGE_SIZE or last == 1:
+        first = self._issue_page(params, 1)
+        yield from map(rest_fields.issue, first.rows)
+        if not first.more:
             return
-        pending: deque[Future[tuple[list[dict[str, Any]], int | None]]] = deque()
+        # Pages surely there: all of them when counted; past 10,000 rows the
+        # counted part; with GitLab's headers stripped (a proxy), guess ahead.
+        if first.total_pages is not None:
+            sure = first.total_pages
+        elif first.next_known:
+            sure = COUNT_LIMIT // PAGE_SIZE + 1
+        else:
+            sure = None
+        pending: deque[Future[Page]] = deque()
         following = 2
+        more = True
         with ThreadPoolExecutor(LIST_WINDOW, thread_name_prefix="list-issues") as pool:
             try:
                 while True:
-                    while len(pending) < LIST_WINDOW and (last is None or following <= last):
+                    while len(pending) < LIST_WINDOW and (
+                        sure is None or following <= sure or (not pending and more)
+                    ):
                         pending.append(pool.submit(self._issue_page, params, following))
                         following += 1
                     if not pending:
                         return
-                    page, _ = pending.popleft().result()
-                    yield from map(rest_fields.issue, page)
-                    if len(page) < PAGE_SIZE:
+                    page = pending.popleft().result()
+                    yield from map(rest_fields.issue, page.rows)
+                    more = page.more
+                    if not more:
                         return
             finally:
                 for future in pending:
                     future.cancel()
 
-    def _issue_page(
-        self, params: Mapping[str, Any], page: int
-    ) -> tuple[list[dict[str, Any]], int | None]:
-        """One page of a listing and GitLab's X-Total-Pages (None when not sent)."""
+    def _issue_page(self, params: Mapping[str, Any], number: int) -> Page:
+        """One page of a listing with what GitLab's headers say about the rest."""
         path = self._project.issues.path
 
         def fetch() -> requests.Response:
             response = self._gl.http_get(
-                path, query_data={**params, "page": page}, raw=True, **self._opts()
+                path, query_data={**params, "page": number}, raw=True, **self._opts()
             )
             assert isinstance(response, requests.Response)
             return response
@@ -296,8 +338,7 @@ class GitLabApi(HooksAndNotes):
         data = response.json()
         if not isinstance(data, list):
             raise GitLabError(f"GitLab at {self.settings.host} answered a list of issues oddly")
-        total = response.headers.get("X-Total-Pages", "")
-        return data, int(total) if total.isdigit() else None
+        return Page.of(data, response.headers)
 
     def get_issue(self, iid: int) -> Issue:
         issue = self._call(

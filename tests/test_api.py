@@ -117,3 +117,26 @@ def test_typed_edits_carry_labels_due_date_state_and_assignees(sandbox: Any) -> 
     assert changed.labels == ("y", "z") and changed.due_date == date(2027, 1, 7)
     assert changed.state == "closed" and changed.assignees == ("bob",)
     assert api.edit_issue(created.iid, IssueChange(title="New")).title == "New"
+
+
+def _list_requests(sandbox: Any) -> int:
+    return int(sandbox.requests.count(method="GET", path_contains="/issues"))
+
+
+@pytest.mark.parametrize("count", [0, 99, 200, 250])
+def test_a_listing_costs_exactly_its_pages(sandbox: Any, count: int) -> None:
+    for number in range(count):
+        sandbox.create_issue(f"Issue {number}")
+    sandbox.requests.clear()
+    assert len(list(make_api(sandbox).iter_issues())) == count
+    assert _list_requests(sandbox) == max(-(-count // 100), 1)
+
+
+def test_past_10000_issues_a_listing_still_reads_no_page_past_the_end(sandbox: Any) -> None:
+    # GitLab stops sending X-Total-Pages past 10,000 rows; the listing must not
+    # pay for look-ahead pages that turn out empty (issue 13: import rerun <= 120).
+    for number in range(10_200):
+        sandbox.create_issue(f"Issue {number}")
+    sandbox.requests.clear()
+    assert len(list(make_api(sandbox).iter_issues())) == 10_200
+    assert _list_requests(sandbox) == 102

@@ -39,3 +39,16 @@ def test_past_the_deadline_no_dashboard_is_written(
     monkeypatch.delenv("SALESBOT_DEADLINE")
     assert world.cli(*command, today="2026-11-27").code == 0
     assert len(world.issues("dashboard")) == 1
+
+
+@pytest.mark.parametrize("command", [("report", "--format", "json"), ("sweep",)])
+def test_past_the_deadline_nothing_is_even_read(
+    world: World, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...]
+) -> None:
+    # issue 13: SALESBOT_DEADLINE bounds reads as well as writes, so a slow
+    # GitLab cannot keep a job listing issues past its budget
+    world.sandbox.requests.clear()
+    monkeypatch.setenv("SALESBOT_DEADLINE", "0")
+    result = world.cli(*command, today="2026-11-27")
+    assert result.code == 2 and "SALESBOT_DEADLINE" in result.err
+    assert result.out == "" and len(world.sandbox.requests.entries) == 0

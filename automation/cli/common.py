@@ -83,19 +83,19 @@ class State:
         config, _ = self.load()
         return datetime.now(config.tz).date()
 
-    def bot(self) -> Any:
+    def bot(self, *, bounded: bool = True) -> Any:
+        """The bot for this command. `bounded`: SALESBOT_DEADLINE applies (every
+        command but the long-running receiver, which has no end to bound)."""
         from automation.api import GitLabApi, Settings
         from automation.bot import Bot
         from automation.config import templates_path
 
         config, team = self.load()
         settings = Settings.from_env(project=self.project, default_project=config.gitlab.project)
-        deadline = _deadline()
+        deadline = _deadline() if bounded else None
         return Bot(
-            # GitLabApi(deadline=...) can bound reads too, but the CI report step
-            # (same SALESBOT_DEADLINE) must still read after a run that hit it
-            # (tests/test_ci.py): not wired until the report is exempted.
-            api=GitLabApi(settings),
+            # reads and writes: no request starts past the deadline
+            api=GitLabApi(settings, deadline=deadline),
             config=config,
             team=team,
             deadline=deadline,
@@ -104,9 +104,9 @@ class State:
 
 
 def _deadline() -> float | None:
-    """SALESBOT_DEADLINE (seconds): after this long no new write starts, and the
-    rest are reported as failed (exit 2) for the next run, so a job never
-    overruns its schedule against a slow or failing GitLab."""
+    """SALESBOT_DEADLINE (seconds): after this long no new request starts; the
+    writes not made are reported as failed (exit 2) for the next run, so a job
+    never overruns its schedule against a slow or failing GitLab."""
     value = os.environ.get("SALESBOT_DEADLINE", "").strip()
     if not value:
         return None

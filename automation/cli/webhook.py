@@ -45,7 +45,7 @@ def serve(
 
     secret = server.secret_from_env()  # before anything else: no secret, no start
     state = _state(ctx)
-    bot = state.bot()
+    bot = state.bot(bounded=False)  # a server runs until stopped: no deadline
     logs.configure()
     receiver = server.build(bot, secret=secret, today=state.date, workers=workers, capacity=queue)
     _say(f"salesbot receiver on http://{host}:{port}/webhook (health: /-/health)", error=True)
