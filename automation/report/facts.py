@@ -14,12 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from automation import hidden
 
-# The payload's keys the export decides (`review` is decided when the issue is opened).
-EXPORT_KEYS = ("iacv", "segment", "close_date", "stage")
 COMMAND_PLAN = "Command Plan"
 
 
@@ -38,24 +35,6 @@ class Facts:
     @property
     def iacv_text(self) -> str:
         return f"${self.iacv:,.0f}" if self.iacv is not None else "—"
-
-
-def payload(
-    *, iacv: Decimal, segment: str, close_date: date, stage: str, review: str
-) -> dict[str, str]:
-    """The facts line's JSON for one export row (amounts as exact decimal strings)."""
-    return {
-        "iacv": str(iacv),
-        "segment": segment,
-        "close_date": close_date.isoformat(),
-        "stage": stage,
-        "review": review,
-    }
-
-
-def same_export(old: dict[str, Any] | None, new: dict[str, str]) -> bool:
-    """Whether the export still says what the issue keeps (the review kind aside)."""
-    return old is not None and all(str(old.get(k, "")) == new[k] for k in EXPORT_KEYS)
 
 
 def _iacv(value: object) -> Decimal | None:

@@ -236,7 +236,8 @@ def _hire(row: Row, assessment: sweep.Assessment, today: date) -> Hire:
             state = "done"
         elif section in assessment.overdue:
             state = "overdue"
-        elif begin <= today <= due:
+        elif begin <= today <= due and not (bars and bars[-1].state == "active"):
+            # back to back, a phase ends the day the next begins: one is active
             state = "active"
         else:
             state = "upcoming"

@@ -31,7 +31,6 @@ from automation.labels import status_change
 from automation.marker import normal, slug
 from automation.neutralise import neutralise
 from automation.records import Issue
-from automation.report import facts
 from automation.team import Team
 from automation.workflows.common import Environment, assignees, new_issue
 from automation.workflows.ldr_growth import convert, due_date
@@ -361,15 +360,20 @@ def _create(env: Environment, team: Team, opp: Opportunity, kind: str) -> Action
     return replace(created, description=hidden.with_facts(created.description, _facts(opp, review)))
 
 
+# The facts line's keys the export decides (`review` is decided when the issue is opened).
+_EXPORT_KEYS = ("iacv", "segment", "close_date", "stage")
+
+
 def _facts(opp: Opportunity, review: str) -> dict[str, str]:
-    """The facts line's payload for this export row (`automation.report.facts`)."""
-    return facts.payload(
-        iacv=opp.iacv,
-        segment=str(opp.segment),
-        close_date=opp.close_date,
-        stage=opp.stage,
-        review=review,
-    )
+    """The facts line's payload for this export row (`automation.report.facts`
+    reads it): amounts as exact decimal strings."""
+    return {
+        "iacv": str(opp.iacv),
+        "segment": str(opp.segment),
+        "close_date": opp.close_date.isoformat(),
+        "stage": opp.stage,
+        "review": review,
+    }
 
 
 def _stale_facts(tracked: Tracked, opp: Opportunity) -> dict[str, str] | None:
@@ -380,7 +384,8 @@ def _stale_facts(tracked: Tracked, opp: Opportunity) -> dict[str, str] | None:
     if kept is None:
         return None
     new = _facts(opp, str(kept.get("review") or ""))
-    return None if facts.same_export(kept, new) else new
+    same = all(str(kept.get(k, "")) == new[k] for k in _EXPORT_KEYS)
+    return None if same else new
 
 
 def stale_facts(index: Index, opportunities: Iterable[Opportunity]) -> list[int]:
