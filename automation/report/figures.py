@@ -208,8 +208,17 @@ def _row(env: Environment, team: Team, assessment: sweep.Assessment) -> Row:
         phase=phase,
         due=due,
         status=status,
-        days_late=days_overdue(assessment, env.today),
+        days_late=_late(assessment, due, env.today),
     )
+
+
+def _late(assessment: sweep.Assessment, due: date | None, today: date) -> int:
+    """Days overdue as the row shows it: from its Due column when that is past
+    (an onboarding plan's current phase), else from the earliest overdue part
+    (the week 1-2 items due inside a phase not yet due)."""
+    if due is not None and due < today:
+        return (today - due).days
+    return days_overdue(assessment, today)
 
 
 def _closed_row(team: Team, tracked: Tracked, timezone: str = "UTC") -> Row:
