@@ -15,8 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from automation import dashboard
+from automation import dashboard, hidden
 from automation.cli import main
+from automation.marker import Marker, find
 from automation.records import IssueChange
 from automation.report import Person, Row, Snapshot
 from automation.report.rollups import by_manager, by_seller
@@ -143,6 +144,30 @@ def test_rollups_add_up(
 
 
 # -- 2. the deal's facts ----------------------------------------------------------------
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["iacv", "segment", "close_date", "stage", "review"]), st.text(), min_size=1
+    ),
+    st.dictionaries(st.sampled_from(["stage", "iacv"]), st.text()),
+    st.text(),
+)
+def test_the_facts_line_round_trips_and_stays_one_hidden_line(
+    first: dict[str, str], second: dict[str, str], body: str
+) -> None:
+    marker = Marker("opportunity", "id-A1", 1).render()
+    text = f"{body}\n\n{marker}\n"
+    once = hidden.with_facts(text, first)
+    assert hidden.facts_payload(once) == first
+    twice = hidden.with_facts(once, {**first, **second})
+    assert hidden.facts_payload(twice) == {**first, **second}
+    # one comment line, in place, before the marker: nothing else changed
+    (line,) = [x for x in twice.split("\n") if x.startswith("<!-- salesbot:facts")]
+    assert line.count("-->") == 1 and "<" not in line[4:-3] and "@" not in line
+    assert twice.replace(line + "\n", "") == text
+    assert find(twice) == find(text)
 
 
 def sync(world: World, tmp_path: Path, *rows: str, today: str) -> None:
