@@ -21,7 +21,7 @@ from automation.marker import Marker, find
 from automation.records import IssueChange
 from automation.report import Person, Row, Snapshot
 from automation.report.rollups import by_manager, by_seller
-from tests.e2e import MEMBERS, TODAY, World, api_for, dashboard_world
+from tests.e2e import MEMBERS, TIERS, TODAY, World, api_for, dashboard_world
 from tests.e2e import DashboardWorld as Board
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -211,6 +211,7 @@ def test_consult_rows_show_the_deal_kept_with_the_issue(world: World, tmp_path: 
     assert '<td>Command Plan</td><td class="num">$20,000</td>' in page
 
 
+@TIERS
 def test_facts_follow_the_export_with_one_write_and_none_on_a_rerun(
     world: World, tmp_path: Path
 ) -> None:
@@ -289,6 +290,9 @@ def test_long_overdue_items_offer_escalation_not_an_extension(board: Board) -> N
     dashboard.refresh(board.bot, TODAY)
     text = board.board().description
     assert f"As of {TODAY}." in text
+    # the rollups are on the dashboard too: alice's row, most behind first
+    rollups = text.split("## Rollups", 1)[1]
+    assert rollups.index("| Alice Anderson (alice) |") < rollups.index("| Grace Garcia (grace) |")
     assert f"Extend #{acme} by a week" in text and f"Escalate #{acme}" not in text
 
     later = TODAY + timedelta(days=10)  # 16 days overdue: more than 14
