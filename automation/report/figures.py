@@ -234,7 +234,7 @@ def _hire(row: Row, assessment: sweep.Assessment, today: date) -> Hire:
     """The plan's phases back to back from the start date: done, overdue,
     active (today falls in it) or upcoming."""
     start = onboarding.start_of(assessment.tracked.marker.key)
-    bars = []
+    bars: list[PhaseBar] = []
     begin = start
     # the 30/60/90 phases only: the week 1-2 items (`items_due`) are due
     # inside the first phase, not phases of their own
