@@ -21,5 +21,8 @@ def test_the_report_costs_the_listing_and_nothing_per_issue(tmp_path: Path) -> N
     assert figure.ok and not figure.timed
     report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert report["version"] == 2 and report["managers"] and report["sellers"]
+    # the data set's consults and LDRs keep their deal facts, as consults sync writes them
+    deals = [i for i in report["issues"] if i["workflow"] == "opportunity"]
+    assert deals and all(i["facts"]["stage"] == "3-Technical Evaluation" for i in deals)
     text = manager_view.table([figure])
     assert "MISS" not in text and f"{m.requests} requests" in text
