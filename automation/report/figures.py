@@ -173,7 +173,11 @@ def _row_of(
 ) -> Row:
     issue = tracked.issue
     owner, manager = _people(team, tracked)
-    adopted, used = (checklist.item(k) for k in (ADOPTED_KEY, USED_MONTHLY_KEY))
+    # only a Give Back project has the adoption boxes: no scan of other checklists
+    give_back = tracked.marker.workflow == onboarding.GIVE_BACK
+    adopted, used = (
+        checklist.item(k) if give_back else None for k in (ADOPTED_KEY, USED_MONTHLY_KEY)
+    )
     return Row(
         workflow=tracked.marker.workflow,
         key=tracked.marker.key,
