@@ -87,6 +87,7 @@ def test_rollups_per_manager_and_seller_in_every_format(board: Board, tmp_path: 
     )
     page = report(board.config, "html", tmp_path / "r.html")
     assert '<section id="rollups">' in page and "100% (1/1)" in page
+    assert f'class="overdue">{erin_days} days overdue</td>' in page
 
 
 def _row(
@@ -222,9 +223,13 @@ def test_facts_follow_the_export_with_one_write_and_none_on_a_rerun(
     (issue,) = world.issues("opportunity")
     world.tick("bob", issue.iid, "paper process")
     before = world.writes()
-    sync(
-        world, tmp_path, CONSULT.replace("2-Scoping", "3-Technical Evaluation"), today="2026-11-28"
-    )
+    moved = CONSULT.replace("2-Scoping", "3-Technical Evaluation")
+    (tmp_path / "opportunities.csv").write_text(HEADER + moved, encoding="utf-8")
+    args = ("consults", "sync", "--opportunities", str(tmp_path / "opportunities.csv"))
+    dry = world.cli(*args, "--dry-run", today="2026-11-28")
+    assert dry.code == 0 and "deal facts from the CRM export: 3-Technical Evaluation" in dry.out
+    assert world.writes() == before
+    sync(world, tmp_path, moved, today="2026-11-28")
     assert world.writes() == before + 1  # the facts line, rewritten in place
     fresh = world.api.get_issue(issue.iid)
     assert fresh.task_completed == issue.task_completed + 1  # bob's tick kept
