@@ -20,7 +20,7 @@ from automation.api import GitLabApi
 from automation.applier import Applier, Outcome, Report
 from automation.config import Config
 from automation.errors import InputError, SalesbotError
-from automation.index import Duplicate, Index, Listing, Tracked, age, build, track
+from automation.index import Duplicate, Index, Listing, Tracked, age, build, slim_text, track
 from automation.marker import find
 from automation.progress import progress as report_progress
 from automation.records import Issue
@@ -61,7 +61,7 @@ class Shard:
 
 def _marker_only(issue: Issue) -> str:
     marker = find(issue.description)
-    return marker.render() if marker else ""
+    return slim_text(issue.description, marker) if marker else ""
 
 
 class Bot:
@@ -194,10 +194,10 @@ class Bot:
         if index is None:  # an empty Index is falsy: test for None
             index = self.index(checklists=False)
         # an LDR that grows into a consult: its checklist is read (rare: one GET each)
-        full = {
-            iid: self.api.get_issue(iid)
-            for iid in consults.growing(env, index, export.opportunities)
-        }
+        # an LDR that grows, or whose kept deal facts the export changed
+        wanted = consults.growing(env, index, export.opportunities)
+        wanted += consults.stale_facts(index, export.opportunities)
+        full = {iid: self.api.get_issue(iid) for iid in dict.fromkeys(wanted)}
         found = consults.plan(env, self.team, index, export.opportunities, full)
         found = replace(found, notes=(*found.notes, *late))
         # a wind-down label a person took off is not put back (rare: one GET each)

@@ -228,6 +228,11 @@ class DashboardConfig(Model):
     max_rows: Annotated[WholeNumber, Field(ge=1)] = Field(
         200, description="Rows per table (GitLab keeps at most 1 MB of description)."
     )
+    escalate_after_days: Annotated[WholeNumber, Field(ge=1)] = Field(
+        14,
+        description="An item more days overdue than this is offered 'escalate to the"
+        " manager' on the dashboard instead of 'extend'.",
+    )
 
 
 class TemplatesConfig(Model):

@@ -11,7 +11,7 @@ no other module spells one.
 - `<!-- task:KEY -->` on a checklist item: its stable key (a keyed box line,
   `KEYED_BOX_LINE_RE`, is how the applier keeps a person's ticks);
 - `<!-- offered:GEN -->` before a dashboard box's task key
-  (`dashboard.<extend|waive|reassign>.<iid>`): which offer of the box a tick
+  (`dashboard.<extend|waive|reassign|escalate>.<iid>`): which offer of the box a tick
   answers;
 - `<!-- salesbot:nudge date=D -->` in a bot note: a reminder sent (or, with
   `waived`, skipped) on D;
@@ -75,7 +75,7 @@ HIDDEN_AT_END_RE = re.compile(
 
 
 # A dashboard action box's task key: `dashboard.<kind>.<iid>`.
-DASHBOARD_BOX_KEY_RE = re.compile(r"^dashboard\.(extend|waive|reassign)\.(\d+)$")
+DASHBOARD_BOX_KEY_RE = re.compile(r"^dashboard\.(extend|waive|reassign|escalate)\.(\d+)$")
 
 
 def offered_box(offered: str, key: str) -> str:
@@ -262,3 +262,59 @@ def _lines(description: str) -> list[str]:
     # line numbers as the checklist reader counts them (`TaskItem.line`): only
     # "\n" ends a line (str.splitlines also splits at U+2028 and others)
     return [line.removesuffix("\r") for line in description.split("\n")]
+
+
+# -- an opportunity's facts from the CRM export ------------------------------------------
+
+# On a consult or LDR, the line before the marker: the deal's iACV, segment,
+# close date and stage as the export had them, so the report needs no CSV.
+# The listing keeps this line with the marker (`automation.index.Listing`).
+FACTS_RE = re.compile(r"^<!-- salesbot:facts (\{[^\n]*?\}) -->$", re.MULTILINE)
+
+
+def facts(payload: Mapping[str, Any]) -> str:
+    """`payload` as one HTML comment line, escaped as `attention` is (an export
+    cell cannot close the comment, open markup or mention anyone)."""
+    text = json.dumps(payload, ensure_ascii=False, sort_keys=True)
+    for char in "<>@\n\r":
+        text = text.replace(char, f"\\u{ord(char):04x}")
+    return f"<!-- salesbot:facts {text} -->"
+
+
+def facts_comment(description: str) -> str | None:
+    """The last facts line of `description` as written, or None."""
+    if "salesbot:facts" not in description:  # most issues: no regex scan
+        return None
+    lines = FACTS_RE.findall(description)
+    return f"<!-- salesbot:facts {lines[-1]} -->" if lines else None
+
+
+def facts_payload(description: str) -> dict[str, Any] | None:
+    """The JSON the last facts line carries, or None (none there, or mangled)."""
+    line = facts_comment(description)
+    if line is None:
+        return None
+    match = FACTS_RE.match(line)
+    assert match is not None
+    try:
+        found = json.loads(match[1])
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def with_facts(description: str, payload: Mapping[str, Any]) -> str:
+    """`description` carrying `payload` as its facts line: the old line
+    replaced in place, else a new one right before the marker (the last line)."""
+    line = facts(payload)
+    old = facts_comment(description)
+    if old is not None:
+        at = description.rfind(old)
+        return description[:at] + line + description[at + len(old) :]
+    marker = find(description)
+    if marker is None:
+        return description.rstrip("\n") + "\n" + line + "\n"
+    at = description.rfind(marker.render())
+    if at < 0:  # a marker spelt with other spacing: the facts go last
+        return description.rstrip("\n") + "\n" + line + "\n"
+    return description[:at] + line + "\n" + description[at:]

@@ -14,7 +14,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
-from automation import registry
+from automation import hidden, registry
 from automation.marker import Marker, find, is_legacy
 from automation.records import Issue
 
@@ -98,6 +98,14 @@ def build(issues: Iterable[Issue], bot_username: str) -> Index:
     return Index(t for issue in issues if (t := track(issue, bot_username)) is not None)
 
 
+def slim_text(description: str, marker: Marker) -> str:
+    """What a listing keeps of a description it drops: the marker, and the
+    facts line of a consult or LDR (`hidden.facts`, a hundred bytes), so the
+    report and the consults planner read a deal's facts without the text."""
+    facts = hidden.facts_comment(description)
+    return f"{facts}\n{marker.render()}" if facts else marker.render()
+
+
 # Descriptions a listing keeps: the open workflow issues (their checklists are
 # swept and reported), every Give Back project (its adoption boxes are
 # reported, closed too) and the dashboard (its ticks and "Needs attention").
@@ -129,7 +137,7 @@ class Listing:
                 continue
             if issue.is_open or item.marker.workflow in _CLOSED_KEPT:
                 texts[issue.iid] = zlib.compress(issue.description.encode(), 1)
-            slim = replace(issue, description=item.marker.render())
+            slim = replace(issue, description=slim_text(issue.description, item.marker))
             found.append(Tracked(item.marker, slim))
         return cls(tuple(sorted(found, key=age)), texts)
 

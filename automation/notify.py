@@ -18,11 +18,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from automation.report import STATUS_TEXT, Row, Snapshot
-from automation.report.markdown import more_words, overdue_rows, totals_words
+from automation.report.markdown import days_words, more_words, overdue_rows, totals_words
+from automation.report.rollups import Rollup, by_manager
 
 WEBHOOK_VARIABLE = "SALESBOT_SLACK_WEBHOOK"
 DEFAULT_TIMEOUT = 10.0
 OVERDUE_LIMIT = 10
+# a Slack section holds at most 3,000 characters: the managers most behind
+MANAGER_LIMIT = 20
 
 
 def webhook_from_env(env: Mapping[str, str]) -> str | None:
@@ -46,10 +49,37 @@ def _link(url: str, text: str) -> str:
 def _overdue_line(row: Row) -> str:
     owner = row.owner.name if row.owner else "unassigned"
     phase = f", {row.phase}" if row.phase else ""
+    late = f", {days_words(row.days_overdue)} overdue" if row.days_overdue else ""
     return (
         f"• {_link(row.url, f'#{row.iid} {row.title}')}: {_slack(owner)}, "
-        f"due {row.due}{_slack(phase)}"
+        f"due {row.due}{late}{_slack(phase)}"
     )
+
+
+def rollup_words(found: Rollup) -> str:
+    """One manager's figures in words (plain text: the caller escapes for Slack)."""
+    words = f"{found.open} open, {found.overdue} overdue"
+    if found.overdue:
+        words += (
+            f" (oldest {days_words(found.oldest_days_overdue)}, "
+            f"{days_words(found.total_days_overdue)} in all)"
+        )
+    share = found.on_time
+    if share is not None:
+        words += f", {int(share * 100)}% completed on time"
+    return words
+
+
+def _manager_lines(snapshot: Snapshot) -> list[str]:
+    """Per manager, most behind first (mrkdwn: `*bold*`, names escaped)."""
+    lines = []
+    managers = by_manager(snapshot)
+    for found in managers[:MANAGER_LIMIT]:
+        name = found.person.name if found.person else "No manager"
+        lines.append(f"• *{_slack(name)}*: {_slack(rollup_words(found))}")
+    if len(managers) > MANAGER_LIMIT:
+        lines.append(more_words(len(managers) - MANAGER_LIMIT))
+    return lines
 
 
 def digest(
@@ -68,6 +98,10 @@ def digest(
         {"type": "header", "text": {"type": "plain_text", "text": heading[:150]}},
         {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(figures)}},
     ]
+    managers = _manager_lines(snapshot)
+    if managers:
+        team = "\n".join(["*By manager*", *managers])
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": team}})
     behind = f"*{STATUS_TEXT['overdue'].capitalize()}* ({len(overdue)})"
     if lines:
         blocks.append(
@@ -84,7 +118,14 @@ def digest(
                 ],
             }
         )
-    text = "\n".join([_slack(heading), *figures, *([behind, *lines] if lines else [])])
+    text = "\n".join(
+        [
+            _slack(heading),
+            *figures,
+            *(["*By manager*", *managers] if managers else []),
+            *([behind, *lines] if lines else []),
+        ]
+    )
     return {"text": text, "blocks": blocks}
 
 

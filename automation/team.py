@@ -45,8 +45,17 @@ class Team(Model):
     _source: str = PrivateAttr(default="team.yml")
     _lines: dict[int, int] = PrivateAttr(default_factory=dict)
 
+    # username -> the first member with it, built on first use: the report and
+    # the sweep look a member up per issue (10,000 issues, thousands of members)
+    _by_username: dict[str, Member] | None = PrivateAttr(default=None)
+
     def member(self, username: str) -> Member | None:
-        return next((m for m in self.members if m.username == username), None)
+        if self._by_username is None:
+            found: dict[str, Member] = {}
+            for m in self.members:
+                found.setdefault(m.username, m)
+            self._by_username = found
+        return self._by_username.get(username)
 
     def where(self, index: int) -> str:
         """`file:line` of `members[index].username`."""

@@ -8,7 +8,8 @@ per target, then the checklist reader's CPU seconds per MB on hostile
 descriptions (`benchmarks.checklist`, also runnable alone), the webhook
 receiver, and what runs cost (`benchmarks.costs`: a 10,000-row handover
 import and its rerun, the sweep on the day issues turn overdue and its rerun,
-a 50 MB file validated as a stream); `--json FILE` writes every figure for
+a 50 MB file validated as a stream) and the manager's report
+(`benchmarks.manager_view`); `--json FILE` writes every figure for
 CI artifacts. Exit code 0 whatever the figures: a slow CI machine is not a
 failed build; read the verdicts.
 """
@@ -20,7 +21,7 @@ import json
 import sys
 from pathlib import Path
 
-from benchmarks import checklist, costs, live, receiver
+from benchmarks import checklist, costs, live, manager_view, receiver
 from benchmarks.report import table, verdicts
 from benchmarks.runner import bench
 
@@ -93,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
         min(sizes), latency=args.latency, import_rows=args.import_rows, csv_mb=args.csv_mb
     )
     print(costs.table(spent))
+    # the manager's report (issue 16.5): N issues, rollups and facts from one listing
+    reports = [manager_view.bench(n, latency=args.latency) for n in sizes]
+    print(manager_view.table(reports))
     if args.json:
         figures = {
             "latency_s": args.latency,
@@ -106,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
             "receiver": webhooks.to_json(),
             "live": ticks.to_json(),
             "costs": [figure.to_json() for figure in spent],
+            "report": [figure.to_json() for figure in reports],
         }
         args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
         print(f"figures written to {args.json}")

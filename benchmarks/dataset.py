@@ -24,6 +24,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Literal
 
+from automation.hidden import with_facts
 from automation.marker import Marker
 from automation.templates import render
 
@@ -294,16 +295,31 @@ def _finish(draft: _Draft, rng: random.Random, *, stale: bool) -> IssueSpec:
     body, ticked = _tick(body, rng, at_least_one=stale)
     marker = Marker(draft.workflow, draft.key, rendered.version)
     progress = "in-progress" if ticked and not stale else "not-started"
+    description = f"{body}\n\n{marker.render()}\n"
+    if draft.workflow == "opportunity":  # the deal's facts, as consults sync keeps them
+        description = with_facts(description, _facts(draft.data))
     return IssueSpec(
         workflow=draft.workflow,
         key=draft.key,
         title=rendered.title,
-        description=f"{body}\n\n{marker.render()}\n",
+        description=description,
         labels=(BOT, *draft.labels, f"progress::{progress}"),
         assignee=draft.assignee,
         due_date=draft.due_date,
         stale=stale,
     )
+
+
+def _facts(data: dict[str, object]) -> dict[str, str]:
+    close = data["close_date"]
+    assert isinstance(close, date)
+    return {
+        "iacv": str(data["iacv"]),
+        "segment": str(data["segment"]),
+        "close_date": close.isoformat(),
+        "stage": str(data["stage"]),
+        "review": str(data["consult_name"]),
+    }
 
 
 def _pad(body: str, rng: random.Random) -> str:

@@ -70,8 +70,12 @@ def test_a_consult_is_never_downgraded_to_an_ldr(world: World, tmp_path: Path) -
     (consult,) = world.issues("opportunity")
     before = world.writes()
     assert sync(world, tmp_path, LDR, "2026-12-01") == 0
-    assert world.writes() == before
+    # the one write: the deal's iACV the issue keeps follows the export
+    assert world.writes() == before + 1
     issue = world.api.get_issue(consult.iid)
+    assert '"iacv": "6000"' in issue.description
+    assert sync(world, tmp_path, LDR, "2026-12-01") == 0
+    assert world.writes() == before + 1
     assert issue.title == consult.title and "Opportunity Consult" in issue.labels
     assert "Lightweight Deal Review" not in issue.labels
 

@@ -39,7 +39,7 @@ def test_json_report_is_versioned_and_agrees_with_gitlab(world: World, tmp_path:
     writes = world.sandbox.requests.writes()
     data = json.loads(report(world, "json", tmp_path / "report.json"))
     assert world.sandbox.requests.writes() == writes  # a report only reads
-    assert data["version"] == 1 and data["date"] == TODAY.isoformat()
+    assert data["version"] == 2 and data["date"] == TODAY.isoformat()
     assert [w["workflow"] for w in data["workflows"]] == [
         "onboarding",
         "give-back",
@@ -130,7 +130,7 @@ def test_the_json_report_follows_its_published_schema(
     capsys.readouterr()
     assert main(["report", "schema"]) == 0
     schema = json.loads(capsys.readouterr().out)
-    assert schema["properties"]["version"]["const"] == 1
+    assert schema["properties"]["version"]["const"] == 2
     assert set(schema["required"]) >= {"version", "date", "issues", "give_back"}
     data = json.loads(report(world, "json", tmp_path / "report.json"))
     assert ReportDoc.model_validate(data).model_dump(mode="json") == data

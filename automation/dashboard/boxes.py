@@ -19,7 +19,7 @@ MARKER = Marker(WORKFLOW, KEY)
 # Someone may tick a box between our read and our write: `actions.EditIssue`
 # makes the applier read the dashboard again right before writing it.
 
-Kind = Literal["extend", "waive", "reassign"]
+Kind = Literal["extend", "waive", "reassign", "escalate"]
 # An explanation of an uncredited tick stays on the dashboard this many days.
 NOTICE_DAYS = 7
 
@@ -47,6 +47,8 @@ def box_text(kind: Kind, iid: int, settings: DashboardSettings) -> str:
         return f"Extend #{iid} by {'a week' if days == 7 else f'{days} days'}"
     if kind == "waive":
         return f"Waive the next nudge on #{iid}"
+    if kind == "escalate":
+        return f"Escalate #{iid} to its owner's manager"
     return f"Reassign handover #{iid} to me"
 
 
@@ -63,8 +65,9 @@ def action_lines(
     pending: frozenset[str],
     offered: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """The checkboxes under one table: extend for issues overdue or due soon,
-    waive for overdue ones, reassign for handovers, and any box still waiting
+    """The checkboxes under one table: extend for issues overdue or due soon
+    (escalate instead once more than `escalate_after_days` overdue), waive for
+    overdue ones, reassign for handovers, and any box still waiting
     to be carried out. A box keeps the day it was first offered (`offered`,
     else today), so its text stays the same while a tick waits for the next
     run."""
@@ -72,9 +75,12 @@ def action_lines(
     days = offered or {}
     boxes: list[str] = []
     for row in rows:
+        # a week more makes no sense for an item long overdue: escalate it instead
+        late = row.overdue and row.days_overdue > settings.escalate_after_days
         wanted: list[tuple[Kind, bool]] = [
-            ("extend", row.overdue or (row.due is not None and row.due <= soon)),
+            ("extend", not late and (row.overdue or (row.due is not None and row.due <= soon))),
             ("waive", row.overdue),
+            ("escalate", late and row.manager is not None),
             ("reassign", row.workflow == registry.HANDOVER.name),
         ]
         for kind, offer in wanted:

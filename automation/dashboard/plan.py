@@ -156,6 +156,11 @@ def _job(
             f"{_trailer(board, request)}"
         )
         return Job(request, row.workflow, (Comment(ref, body, reason="dashboard: waive"),), chain)
+    if request.kind == "escalate":
+        if row.manager is None:
+            return f"#{row.iid}: its owner has no manager on the roster to escalate to"
+        note = _escalation(row, row.manager.username, asked, _trailer(board, request))
+        return Job(request, row.workflow, (note,), chain)
     if row.workflow != registry.HANDOVER.name:
         return f"#{row.iid}: only handovers can be reassigned from the dashboard"
     if request.by is None:
@@ -170,6 +175,18 @@ def _job(
     body = f"Reassigned to @{user.username} (was {was}): {asked}.\n\n{trailer}"
     note = Comment(ref, body, reason="dashboard: reassign")
     return Job(request, row.workflow, (note, _assign(request, user.username)), chain)
+
+
+def _escalation(row: Row, manager: str, asked: str, trailer: str) -> Comment:
+    """A note on the issue that mentions the owner's manager (roster usernames only)."""
+    late = f"{row.days_overdue} day{'' if row.days_overdue == 1 else 's'} overdue"
+    due = f" (due {row.due})" if row.due else ""
+    owner = f"@{row.owner.username}" if row.owner else "its owner"
+    body = (
+        f"@{manager}: this is {late}{due}. {asked}: escalated to you as the "
+        f"manager of {owner}.\n\n{trailer}"
+    )
+    return Comment(IssueRef(iid=row.iid), body, reason="dashboard: escalate")
 
 
 def _resume(

@@ -24,7 +24,10 @@ Modules: `model` (the records), `figures` (the pure computation), `markdown`
 (the report, the dashboard body and the cells the Slack digest shares),
 `html` (an autoescaped Jinja template in `templates/`), `document` (the JSON
 report as pydantic models; `salesbot report schema` prints its JSON Schema;
-see `document.ReportDoc` for every field).
+see `document.ReportDoc` for every field), `rollups` (per manager and per
+seller: open, overdue, days overdue, completed on time) and `facts` (a
+consult's or LDR's deal facts, read from the hidden line the consults
+planner keeps on the issue).
 """
 
 from __future__ import annotations

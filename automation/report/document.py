@@ -14,7 +14,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from automation.attention import Attention
+from automation.report.facts import Facts
 from automation.report.model import REPORT_VERSION, Hire, Person, Row, Snapshot, Totals
+from automation.report.rollups import Rollup, by_manager, by_seller
 
 
 class _Model(BaseModel):
@@ -52,6 +54,36 @@ class TotalsDoc(_Model):
     average_progress: float = Field(description="over open issues; 0.0 when none")
 
 
+class FactsDoc(_Model):
+    """A consult's or LDR's deal, as the CRM export said when salesbot last read it."""
+
+    iacv: str | None = Field(description="incremental ACV in USD, an exact decimal string")
+    segment: str
+    close_date: dt.date | None
+    stage: str
+    review: str = Field(
+        description='"Opportunity Consult", "Command Plan", "Lightweight Deal Review" '
+        '(the name the segment\'s thresholds give); "" when not recorded'
+    )
+    command_plan: bool
+
+
+class RollupDoc(_Model):
+    """One manager's or seller's figures (`automation.report.rollups`)."""
+
+    person: PersonDoc | None = Field(description="null: issues without a manager")
+    manager: PersonDoc | None = Field(description="a seller's manager; null for managers")
+    open: int
+    overdue: int
+    oldest_days_overdue: int = Field(description="the most days one open issue is overdue")
+    total_days_overdue: int = Field(description="days overdue of every open issue, added up")
+    closed_with_due_date: int
+    closed_on_time: int = Field(description="closed on or before the due date")
+    completed_on_time: float | None = Field(
+        description="closed_on_time / closed_with_due_date; null when none was closed"
+    )
+
+
 class IssueDoc(_Model):
     workflow: str
     key: str
@@ -69,6 +101,13 @@ class IssueDoc(_Model):
     count: int
     due_date: dt.date | None
     status: Literal["overdue", "not-started", "in-progress", "complete", "left"]
+    days_overdue: int = Field(
+        description="days past the due date of the earliest overdue part; 0 unless overdue"
+    )
+    facts: FactsDoc | None = Field(
+        description="opportunity issues: the deal from the CRM export; null otherwise, or "
+        "for an issue opened before salesbot kept them"
+    )
 
 
 class GiveBackIssueDoc(IssueDoc):
@@ -106,8 +145,8 @@ class ReportDoc(_Model):
 
     model_config = ConfigDict(title="salesbot report")
 
-    version: Literal[1]
-    date: dt.date = Field(description="the day the figures are for")
+    version: Literal[2] = Field(description="2: see README (JSON report) for what changed from 1")
+    date: dt.date = Field(description="the day the figures are for (the report is as of it)")
     project: str
     attention: AttentionDoc | None = Field(description="null when the last run had no failure")
     workflows: list[TotalsDoc] = Field(
@@ -116,6 +155,10 @@ class ReportDoc(_Model):
     issues: list[IssueDoc] = Field(description="open issues, per workflow, overdue first")
     onboarding_cohort: list[HireDoc]
     give_back: GiveBackDoc
+    managers: list[RollupDoc] = Field(
+        description="per manager (open and closed issues of their people), most behind first"
+    )
+    sellers: list[RollupDoc] = Field(description="per seller (issue owner), most behind first")
 
 
 def _person(person: Person | None) -> PersonDoc | None:
@@ -138,7 +181,34 @@ def _issue_fields(row: Row) -> dict[str, Any]:
         "count": row.count,
         "due_date": row.due,
         "status": row.status,
+        "days_overdue": row.days_overdue,
+        "facts": _facts(row.facts) if row.facts else None,
     }
+
+
+def _facts(found: Facts) -> FactsDoc:
+    return FactsDoc(
+        iacv=str(found.iacv) if found.iacv is not None else None,
+        segment=found.segment,
+        close_date=found.close_date,
+        stage=found.stage,
+        review=found.review,
+        command_plan=found.command_plan,
+    )
+
+
+def _rollup(found: Rollup) -> RollupDoc:
+    return RollupDoc(
+        person=_person(found.person),
+        manager=_person(found.manager),
+        open=found.open,
+        overdue=found.overdue,
+        oldest_days_overdue=found.oldest_days_overdue,
+        total_days_overdue=found.total_days_overdue,
+        closed_with_due_date=found.closed_with_due,
+        closed_on_time=found.closed_on_time,
+        completed_on_time=round(found.on_time, 4) if found.on_time is not None else None,
+    )
 
 
 def _totals(t: Totals) -> TotalsDoc:
@@ -201,6 +271,8 @@ def document(snapshot: Snapshot) -> ReportDoc:
                 for r in projects
             ],
         ),
+        managers=[_rollup(r) for r in by_manager(snapshot)],
+        sellers=[_rollup(r) for r in by_seller(snapshot)],
     )
 
 

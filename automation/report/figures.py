@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from automation import attention, registry
 from automation.attention import Attention
 from automation.checklist import Checklist, parse
 from automation.config import Config
 from automation.index import Index, Listing, Tracked
+from automation.report import facts
 from automation.report.model import (
     ADOPTED_KEY,
     USED_MONTHLY_KEY,
@@ -26,6 +28,8 @@ from automation.report.model import (
 from automation.team import Team
 from automation.workflows import onboarding, sweep
 from automation.workflows.common import Environment
+
+_OPPORTUNITY = registry.OPPORTUNITY.name
 
 
 def figures(env: Environment, team: Team, listing: Listing, project: str) -> Snapshot:
@@ -53,7 +57,7 @@ def build(
         if tracked.marker.workflow not in WORKFLOWS:
             continue
         if not tracked.issue.is_open:
-            closed_rows.append(_closed_row(team, tracked))
+            closed_rows.append(_closed_row(team, tracked, env.config.timezone))
             continue
         assessment = sweep.assess(env, tracked)
         row = _row(env, team, assessment)
@@ -91,14 +95,17 @@ def _people(team: Team, tracked: Tracked) -> tuple[Person | None, Person | None]
     return owner, _person(team, member.manager if member else None)
 
 
-def _phase(config: Config, assessment: sweep.Assessment) -> tuple[str, date | None]:
+def _phase(
+    config: Config, assessment: sweep.Assessment, today: date | None = None
+) -> tuple[str, date | None]:
     """The phase column and the due date that goes with it."""
     tracked = assessment.tracked
     if tracked.marker.workflow == onboarding.ONBOARDING:
-        current = next((s for s in assessment.sections if not s.complete), None)
-        if current is None:
-            return "done", tracked.issue.due_date
-        return current.title, current.due
+        return _onboarding_phase(assessment, today)
+    if tracked.marker.workflow == registry.OPPORTUNITY.name:
+        found = facts.read(tracked.issue.description)
+        if found is not None and found.command_plan:
+            return facts.COMMAND_PLAN, tracked.issue.due_date
     if tracked.marker.workflow == onboarding.GIVE_BACK:
         # the template's sections are the project's stages: Problem, Proposal, Adoption...
         part = next((s for s in assessment.checklist.sections if not s.is_complete), None)
@@ -108,6 +115,39 @@ def _phase(config: Config, assessment: sweep.Assessment) -> tuple[str, date | No
         consult = kind is not None and kind.template == "consult"
         return ("consult" if consult else "LDR"), tracked.issue.due_date
     return "", tracked.issue.due_date
+
+
+def _onboarding_phase(assessment: sweep.Assessment, today: date | None) -> tuple[str, date | None]:
+    """The first unfinished 30/60/90 phase and its due date (the week 1-2
+    items are due inside the first phase, not phases of their own); after the
+    last phase's end, the column says so rather than show a phase as current."""
+    phases = [s for s in assessment.sections if s.phase_days is not None]
+    current = next((s for s in phases if not s.complete), None)
+    if current is None:
+        return "done", assessment.tracked.issue.due_date
+    last = phases[-1]
+    if today is not None and last.due is not None and today > last.due:
+        return f"{current.title} (unfinished after {last.title})", current.due
+    return current.title, current.due
+
+
+def days_overdue(assessment: sweep.Assessment, today: date) -> int:
+    """Days past the due date of the earliest overdue part (phase, early items, issue)."""
+    dues = [s.due for s in assessment.overdue if s.due is not None]
+    return (today - min(dues)).days if dues else 0
+
+
+def _closed_on(closed_at: str, timezone: str) -> date | None:
+    """The day an issue was closed, in the team's timezone (GitLab answers in UTC)."""
+    if not closed_at:
+        return None
+    try:
+        moment = datetime.fromisoformat(closed_at.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(ZoneInfo(timezone)).date()
 
 
 def _status(env: Environment, assessment: sweep.Assessment) -> Status:
@@ -128,10 +168,16 @@ def _row_of(
     phase: str,
     due: date | None,
     status: Status,
+    days_late: int = 0,
+    closed_on: date | None = None,
 ) -> Row:
     issue = tracked.issue
     owner, manager = _people(team, tracked)
-    adopted, used = (checklist.item(k) for k in (ADOPTED_KEY, USED_MONTHLY_KEY))
+    # only a Give Back project has the adoption boxes: no scan of other checklists
+    give_back = tracked.marker.workflow == onboarding.GIVE_BACK
+    adopted, used = (
+        checklist.item(k) if give_back else None for k in (ADOPTED_KEY, USED_MONTHLY_KEY)
+    )
     return Row(
         workflow=tracked.marker.workflow,
         key=tracked.marker.key,
@@ -150,28 +196,49 @@ def _row_of(
         is_open=issue.is_open,
         adopted=bool(adopted and adopted.checked),
         used_monthly=bool(used and used.checked),
+        days_overdue=days_late if status == "overdue" else 0,
+        facts=facts.read(issue.description) if tracked.marker.workflow == _OPPORTUNITY else None,
+        closed_on=closed_on,
     )
 
 
 def _row(env: Environment, team: Team, assessment: sweep.Assessment) -> Row:
-    phase, due = _phase(env.config, assessment)
+    phase, due = _phase(env.config, assessment, env.today)
     status = _status(env, assessment)
     return _row_of(
-        team, assessment.tracked, assessment.checklist, phase=phase, due=due, status=status
+        team,
+        assessment.tracked,
+        assessment.checklist,
+        phase=phase,
+        due=due,
+        status=status,
+        days_late=_late(assessment, due, env.today),
     )
 
 
-def _closed_row(team: Team, tracked: Tracked) -> Row:
+def _late(assessment: sweep.Assessment, due: date | None, today: date) -> int:
+    """Days overdue as the row shows it: from its Due column when that is past
+    (an onboarding plan's current phase), else from the earliest overdue part
+    (the week 1-2 items due inside a phase not yet due)."""
+    if due is not None and due < today:
+        return (today - due).days
+    return days_overdue(assessment, today)
+
+
+def _closed_row(team: Team, tracked: Tracked, timezone: str = "UTC") -> Row:
     checklist = parse(tracked.issue.description)
     due = tracked.issue.due_date
-    return _row_of(team, tracked, checklist, phase="", due=due, status="complete")
+    closed_on = _closed_on(tracked.issue.closed_at, timezone)
+    return _row_of(
+        team, tracked, checklist, phase="", due=due, status="complete", closed_on=closed_on
+    )
 
 
 def _hire(row: Row, assessment: sweep.Assessment, today: date) -> Hire:
     """The plan's phases back to back from the start date: done, overdue,
     active (today falls in it) or upcoming."""
     start = onboarding.start_of(assessment.tracked.marker.key)
-    bars = []
+    bars: list[PhaseBar] = []
     begin = start
     # the 30/60/90 phases only: the week 1-2 items (`items_due`) are due
     # inside the first phase, not phases of their own
@@ -182,7 +249,8 @@ def _hire(row: Row, assessment: sweep.Assessment, today: date) -> Hire:
             state = "done"
         elif section in assessment.overdue:
             state = "overdue"
-        elif begin <= today <= due:
+        elif begin <= today <= due and not (bars and bars[-1].state == "active"):
+            # back to back, a phase ends the day the next begins: one is active
             state = "active"
         else:
             state = "upcoming"

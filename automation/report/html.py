@@ -12,8 +12,9 @@ import jinja2
 from markupsafe import Markup
 
 from automation import registry
-from automation.report.markdown import adoption_line, run_words
-from automation.report.model import STATUS_TEXT, Row, Snapshot
+from automation.report.markdown import adoption_line, days_words, run_words, status_words
+from automation.report.model import Row, Snapshot
+from automation.report.rollups import Rollup, by_manager, by_seller
 
 
 @cache
@@ -36,6 +37,9 @@ def _environment() -> jinja2.Environment:
         status_text=_status_text,
         adoption_line=adoption_line,
         adopted_share=_adopted_share,
+        on_time=_on_time,
+        days_words=days_words,
+        OPPORTUNITY=registry.OPPORTUNITY.name,
         # workflow names as automation.registry spells them
         GIVE_BACK=registry.GIVE_BACK.name,
         ONBOARDING=registry.ONBOARDING.name,
@@ -48,7 +52,14 @@ def _percent(fraction: float) -> int:
 
 
 def _status_text(row: Row) -> str:
-    return STATUS_TEXT[row.status] if row.is_open else "complete (closed)"
+    return status_words(row) if row.is_open else "complete (closed)"
+
+
+def _on_time(found: Rollup) -> str:
+    share = found.on_time
+    if share is None:
+        return "—"
+    return f"{int(share * 100)}% ({found.closed_on_time}/{found.closed_with_due})"
 
 
 def _adopted_share(rows: Sequence[Row]) -> float:
@@ -66,5 +77,7 @@ def render_html(snapshot: Snapshot, *, title: str = "salesbot report") -> str:
         title=title,
         css=Markup(css),  # our own file, shipped in the package: not user text
         attention_words=words,
+        managers=by_manager(snapshot),
+        sellers=by_seller(snapshot),
     )
     return page.rstrip("\n") + "\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from automation import registry
 from automation.attention import Attention
@@ -17,6 +18,9 @@ from automation.report.model import (
     Snapshot,
     Totals,
 )
+from automation.report.rollups import Rollup, by_manager, by_seller
+
+T = TypeVar("T")
 
 # -- Markdown ----------------------------------------------------------------------
 
@@ -58,8 +62,19 @@ def _issue_cell(row: Row) -> str:
     return f"[#{row.iid}]({row.url}) {cell(row.title)}"
 
 
+def days_words(days: int) -> str:
+    return f"{days} day" + ("" if days == 1 else "s")
+
+
+def status_words(row: Row) -> str:
+    """The status as a manager reads it: how many days overdue, not only "overdue"."""
+    if row.overdue and row.days_overdue > 0:
+        return f"{days_words(row.days_overdue)} overdue"
+    return STATUS_TEXT[row.status]
+
+
 def _status_cell(row: Row) -> str:
-    text = STATUS_TEXT[row.status]
+    text = status_words(row)
     return f"**{text}**" if row.overdue else text
 
 
@@ -92,6 +107,69 @@ def issue_table(rows: Sequence[Row]) -> list[str]:
             f"| {_status_cell(row)} |"
         )
     return lines
+
+
+def _facts_cells(row: Row) -> str:
+    found = row.facts
+    if found is None:
+        return "| — | — | — | — "
+    close = found.close_date.isoformat() if found.close_date else "—"
+    return (
+        f"| {found.iacv_text} | {cell(found.segment) or '—'} | {close} "
+        f"| {cell(found.stage) or '—'} "
+    )
+
+
+def opportunity_table(rows: Sequence[Row]) -> list[str]:
+    """Consults and LDRs with the deal's facts the issue keeps ("—": not kept)."""
+    lines = [
+        "| Issue | Owner | Manager | Review | iACV | Segment | Close date | Stage | Progress "
+        "| Due | Status |",
+        "|---|---|---|---|---:|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {_issue_cell(row)} | {_who(row.owner)} | {_who(row.manager)} "
+            f"| {cell(row.phase) or '—'} {_facts_cells(row)}| {_progress(row)} "
+            f"| {row.due or '—'} | {_status_cell(row)} |"
+        )
+    return lines
+
+
+def _on_time_cell(found: Rollup) -> str:
+    share = found.on_time
+    if share is None:
+        return "—"
+    return f"{int(share * 100)}% ({found.closed_on_time}/{found.closed_with_due})"
+
+
+def _rollup_cells(found: Rollup) -> str:
+    oldest = days_words(found.oldest_days_overdue) if found.overdue else "—"
+    total = days_words(found.total_days_overdue) if found.overdue else "—"
+    return f"| {found.open} | {found.overdue} | {oldest} | {total} | {_on_time_cell(found)} |"
+
+
+def rollup_tables(snapshot: Snapshot, max_rows: int | None = None) -> list[str]:
+    """Per manager and per seller: open, overdue, days overdue (oldest, in
+    all), completed on time; most behind first."""
+    managers = by_manager(snapshot)
+    if not managers:
+        return []
+    figures = "Open | Overdue | Oldest overdue | Days overdue in all | Completed on time |"
+    lines = [
+        "Completed on time: closed issues closed on or before their due date.",
+        "",
+        f"| Manager | {figures}",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for found in managers:
+        name = _who(found.person) if found.person else "No manager"
+        lines.append(f"| {name} {_rollup_cells(found)}")
+    sellers, more = _capped(by_seller(snapshot), max_rows)
+    lines += ["", f"| Seller | Manager | {figures}", "|---|---|---:|---:|---:|---:|---|"]
+    for found in sellers:
+        lines.append(f"| {_who(found.person)} | {_who(found.manager)} {_rollup_cells(found)}")
+    return [*lines, *more]
 
 
 def _mermaid_text(text: str) -> str:
@@ -159,7 +237,7 @@ def give_back_table(rows: Sequence[Row]) -> list[str]:
     return lines
 
 
-def _capped(rows: Sequence[Row], max_rows: int | None) -> tuple[Sequence[Row], list[str]]:
+def _capped(rows: Sequence[T], max_rows: int | None) -> tuple[Sequence[T], list[str]]:
     """At most `max_rows` rows (the most urgent come first), and a line saying
     how many were left out: an issue description holds at most 1 MB."""
     if max_rows is None or len(rows) <= max_rows:
@@ -183,7 +261,8 @@ def _workflow_blocks(
             rows = [r for r in every if r.is_open]
         elif rows:
             counts = f"{totals.open} open, {totals.overdue} overdue"
-            lines += ["", f"{level} {totals.title} ({counts})", "", *issue_table(rows), *more]
+            table = opportunity_table if workflow == registry.OPPORTUNITY.name else issue_table
+            lines += ["", f"{level} {totals.title} ({counts})", "", *table(rows), *more]
         else:
             continue
         if actions is not None and rows:
@@ -240,7 +319,11 @@ def render_markdown(
     lines: list[str] = [f"# {neutralise(title, 'heading')}", ""] if title else []
     if snapshot.attention is not None:
         lines += [*attention_markdown(snapshot.attention), ""]
+    lines += [f"As of {snapshot.today}.", ""]
     lines += ["## Summary", "", *summary_table(snapshot)]
+    rollups = rollup_tables(snapshot, max_rows)
+    if rollups:
+        lines += ["", "## Rollups", "", *rollups]
     if not snapshot.rows and not snapshot.give_back:
         lines += ["", "No open salesbot issues."]
     elif len(snapshot.people) > rollup_threshold:

@@ -8,8 +8,9 @@ from typing import Any, Literal
 
 from automation import registry
 from automation.attention import Attention
+from automation.report.facts import Facts
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2
 FORMATS = ("md", "html", "json")
 DUE_SOON_DAYS = 7
 # The report's workflows and their headings, in order: as automation.registry lists them.
@@ -61,6 +62,12 @@ class Row:
     # Give Back only: the template's adoption boxes are ticked
     adopted: bool = False
     used_monthly: bool = False
+    # days past the due date of its earliest overdue part; 0 unless overdue
+    days_overdue: int = 0
+    # consult / LDR: the deal's facts from the CRM export (None: not kept on the issue)
+    facts: Facts | None = None
+    # closed issues: the day it was closed (team timezone)
+    closed_on: date | None = None
 
     @property
     def overdue(self) -> bool:

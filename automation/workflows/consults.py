@@ -19,11 +19,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import date
 from functools import partial
 
-from automation import registry
-from automation.actions import Action, Comment, IssueRef, Plan
+from automation import hidden, registry
+from automation.actions import Action, Comment, EditIssue, IssueRef, Plan, RewriteDescription
 from automation.config import Thresholds
 from automation.index import Index, Tracked
 from automation.labels import status_change
@@ -56,6 +57,7 @@ __all__ = [
     "parse_csv",
     "plan",
     "read_csv",
+    "stale_facts",
 ]
 
 WORKFLOW = registry.OPPORTUNITY.name
@@ -121,7 +123,7 @@ def plan(
     for opp, tracked in _tracked(index, opportunities):
         if tracked is not None and tracked.issue.iid in (full or {}):
             tracked = Tracked(tracked.marker, (full or {})[tracked.issue.iid])
-        actions.extend(_plan_one(env, team, tracked, opp, full or {}))
+        actions.extend(_plan_open(env, team, tracked, opp, full or {}))
     return Plan.of(WORKFLOW, actions)
 
 
@@ -182,6 +184,23 @@ def _plan_one(
     if kind == "consult" and current_kind(env, tracked) == "ldr":
         return _grow(env, team, tracked, opp) if tracked.issue.iid in full else []
     return []
+
+
+def _plan_open(
+    env: Environment,
+    team: Team,
+    tracked: Tracked | None,
+    opp: Opportunity,
+    full: Mapping[int, Issue],
+) -> list[Action]:
+    """`_plan_one`, and the kept facts brought up to date (not when the issue
+    grows into a consult: that write carries them)."""
+    actions = _plan_one(env, team, tracked, opp, full)
+    if tracked is None or not tracked.issue.is_open:
+        return actions
+    if any(isinstance(a, EditIssue) for a in actions):
+        return actions
+    return _refresh_facts(tracked, opp, full) + actions
 
 
 # The status an LDR gets when its deal's close date moves out of the window.
@@ -327,7 +346,7 @@ def _create(env: Environment, team: Team, opp: Opportunity, kind: str) -> Action
     data = _data(env, team, opp, kind)
     due, manager = data["due_date"], data["manager"]
     assert isinstance(due, date) and (manager is None or isinstance(manager, str))
-    return new_issue(
+    created = new_issue(
         env,
         workflow=WORKFLOW,
         key=opp.key,
@@ -337,6 +356,67 @@ def _create(env: Environment, team: Team, opp: Opportunity, kind: str) -> Action
         due_date=due,
         extra_labels=[env.labels.segment(str(opp.segment))],
     )
+    review = str(data["consult_name"])
+    return replace(created, description=hidden.with_facts(created.description, _facts(opp, review)))
+
+
+# The facts line's keys the export decides (`review` is decided when the issue is opened).
+_EXPORT_KEYS = ("iacv", "segment", "close_date", "stage")
+
+
+def _facts(opp: Opportunity, review: str) -> dict[str, str]:
+    """The facts line's payload for this export row (`automation.report.facts`
+    reads it): amounts as exact decimal strings."""
+    return {
+        "iacv": str(opp.iacv),
+        "segment": str(opp.segment),
+        "close_date": opp.close_date.isoformat(),
+        "stage": opp.stage,
+        "review": review,
+    }
+
+
+def _stale_facts(tracked: Tracked, opp: Opportunity) -> dict[str, str] | None:
+    """The facts to write when the issue keeps facts the export no longer says
+    (the review kind kept); None when they agree or the issue keeps none (an
+    issue opened before facts were kept shows "—" rather than cost a write)."""
+    kept = hidden.facts_payload(tracked.issue.description)
+    if kept is None:
+        return None
+    new = _facts(opp, str(kept.get("review") or ""))
+    same = all(str(kept.get(k, "")) == new[k] for k in _EXPORT_KEYS)
+    return None if same else new
+
+
+def stale_facts(index: Index, opportunities: Iterable[Opportunity]) -> list[int]:
+    """The open issues whose kept facts the export changed: `plan` needs
+    their descriptions to rewrite the facts line (one GET each, only then)."""
+    return [
+        tracked.issue.iid
+        for opp, tracked in _tracked(index, opportunities)
+        if tracked is not None and tracked.issue.is_open and _stale_facts(tracked, opp)
+    ]
+
+
+def _refresh_facts(tracked: Tracked, opp: Opportunity, full: Mapping[int, Issue]) -> list[Action]:
+    """One description write when the export's facts changed (none otherwise):
+    the applier re-reads first and keeps boxes ticked meanwhile."""
+    new = _stale_facts(tracked, opp)
+    issue = full.get(tracked.issue.iid)
+    if new is None or issue is None:
+        return []
+    text = hidden.with_facts(issue.description, new)
+    if text == issue.description:
+        return []
+    return [
+        RewriteDescription(
+            IssueRef(iid=issue.iid),
+            seen=issue.description,
+            description=text,
+            reason=f"deal facts from the CRM export: {neutralise(opp.stage) or 'no stage'}, "
+            f"iACV ${opp.iacv:,.0f}, closing {opp.close_date.isoformat()}",
+        )
+    ]
 
 
 def _grow(env: Environment, team: Team, tracked: Tracked, opp: Opportunity) -> list[Action]:
@@ -357,7 +437,8 @@ def _grow(env: Environment, team: Team, tracked: Tracked, opp: Opportunity) -> l
         "checklist (MEDDPPICC, Command Plan, close plan); the review items you ticked stay "
         "as they are, the others are marked not applicable because the new items cover them."
     )
-    return convert(
+    review = str(data["consult_name"])
+    changes = convert(
         env,
         tracked,
         title=title,
@@ -372,3 +453,10 @@ def _grow(env: Environment, team: Team, tracked: Tracked, opp: Opportunity) -> l
             if x in tracked.issue.labels
         ),
     )
+    # the consult keeps the deal's facts, its review kind now the consult's
+    return [
+        replace(a, description=hidden.with_facts(a.description, _facts(opp, review)))
+        if isinstance(a, EditIssue)
+        else a
+        for a in changes
+    ]
