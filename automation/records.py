@@ -40,6 +40,8 @@ class Issue:
     task_completed: int
     # non-system notes, as the list response counts them; None when not sent
     user_notes_count: int | None = None
+    # when it was closed (ISO time); None while open or when not sent
+    closed_at: str | None = None
 
     @property
     def is_open(self) -> bool:

@@ -43,6 +43,7 @@ def issue(data: Mapping[str, Any]) -> Issue:
         task_count=int(tasks.get("count", 0)),
         task_completed=int(tasks.get("completed_count", 0)),
         user_notes_count=_count(data.get("user_notes_count")),
+        closed_at=str(data["closed_at"]) if data.get("closed_at") else None,
     )
 
 

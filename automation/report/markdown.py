@@ -8,6 +8,7 @@ from automation import registry
 from automation.attention import Attention
 from automation.checklist import progress_bar
 from automation.neutralise import Context, neutralise
+from automation.report import cycle, history, mermaid
 from automation.report.model import (
     STATUS_TEXT,
     Hire,
@@ -19,6 +20,17 @@ from automation.report.model import (
 )
 
 # -- Markdown ----------------------------------------------------------------------
+
+
+def trends_lines(snapshot: Snapshot) -> list[str]:
+    """The "Trends" section (automation.report.mermaid), from the history block."""
+    if history.no_history(snapshot):
+        return []
+    kept, weeks = history.weekly(snapshot)
+    times = cycle.cycle_times(kept, snapshot.closed)
+    notice = history.reset_notice(kept, snapshot.today)
+    return mermaid.trends_markdown(weeks, times, notice)
+
 
 ActionLines = Callable[[Sequence[Row]], list[str]]
 
@@ -241,6 +253,7 @@ def render_markdown(
     if snapshot.attention is not None:
         lines += [*attention_markdown(snapshot.attention), ""]
     lines += ["## Summary", "", *summary_table(snapshot)]
+    lines += trends_lines(snapshot)
     if not snapshot.rows and not snapshot.give_back:
         lines += ["", "No open salesbot issues."]
     elif len(snapshot.people) > rollup_threshold:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from automation import registry
 from automation.attention import Attention
+
+if TYPE_CHECKING:
+    from automation.report.history import Found
 
 REPORT_VERSION = 1
 FORMATS = ("md", "html", "json")
@@ -61,6 +64,11 @@ class Row:
     # Give Back only: the template's adoption boxes are ticked
     adopted: bool = False
     used_monthly: bool = False
+    # the days it was opened and closed (from the listing: cycle times, trends)
+    opened: date | None = None
+    closed_on: date | None = None
+    # consult / LDR: the deal's close date from the export (the facts change fills it)
+    close_date: date | None = None
 
     @property
     def overdue(self) -> bool:
@@ -136,6 +144,10 @@ class Snapshot:
     cohort: tuple[Hire, ...]
     # the last `salesbot run`'s failed actions, as the dashboard keeps them
     attention: Attention | None = None
+    # the history block the dashboard carries (automation.report.history), and
+    # the nudges this `salesbot run` posted, (iid, count): the history it writes
+    history_found: Found | None = None
+    run_nudges: tuple[tuple[int, int], ...] = ()
 
     def of(self, workflow: str) -> list[Row]:
         return [r for r in self.rows if r.workflow == workflow]
