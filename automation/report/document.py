@@ -14,6 +14,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from automation.attention import Attention
+from automation.report.history_doc import CycleTimesDoc, TrendWeekDoc
+from automation.report.history_doc import fields as history_fields
 from automation.report.model import REPORT_VERSION, Hire, Person, Row, Snapshot, Totals
 
 
@@ -116,6 +118,14 @@ class ReportDoc(_Model):
     issues: list[IssueDoc] = Field(description="open issues, per workflow, overdue first")
     onboarding_cohort: list[HireDoc]
     give_back: GiveBackDoc
+    trends: list[TrendWeekDoc] | None = Field(
+        default=None,
+        description="one entry per ISO week the dashboard's history kept (at most 104), "
+        "oldest first; null when no dashboard was read",
+    )
+    cycle_times: CycleTimesDoc | None = Field(
+        default=None, description="null when no dashboard was read"
+    )
 
 
 def _person(person: Person | None) -> PersonDoc | None:
@@ -201,6 +211,7 @@ def document(snapshot: Snapshot) -> ReportDoc:
                 for r in projects
             ],
         ),
+        **history_fields(snapshot),
     )
 
 
