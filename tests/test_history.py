@@ -264,7 +264,13 @@ def test_history_survives_across_weekly_runs(world: World, tmp_path: Path) -> No
         seen.append((sum(t["open"] for t in totals), sum(t["overdue"] for t in totals)))
         block = block_of(world)
         assert isinstance(block["weeks"], list) and len(block["weeks"]) == n + 1
+    world.sandbox.requests.clear()
     report = json_report(world, days[-1], tmp_path)
+    # the history came with the listing: one list request, nothing per issue
+    assert world.sandbox.requests.by_kind() == {
+        "GET /user": 1,
+        "GET /projects/:id/issues": 1,
+    }
     trend = report["trends"]
     assert isinstance(trend, list)
     assert [w["week"] for w in trend] == [iso_week(d) for d in days]

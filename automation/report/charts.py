@@ -74,6 +74,11 @@ def _label(text: str) -> str:
     return short.replace("\\", "\\\\").replace("$", r"\$")
 
 
+def _legend(axes: Axes, columns: int) -> None:
+    """The legend above the plot, on the right: never over a bar or a line."""
+    axes.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=columns, frameon=False)
+
+
 def _integers(axes: Axes, *, horizontal: bool = False) -> None:
     """Whole-number ticks: these are counts of issues."""
     from matplotlib.ticker import MaxNLocator
@@ -83,7 +88,7 @@ def _integers(axes: Axes, *, horizontal: bool = False) -> None:
 
 def trend_svg(weeks: Sequence[TrendWeek]) -> str:
     """Open, overdue and completed-on-time issues per week."""
-    figure = _figure(7.5, 2.8)
+    figure = _figure(10.5, 3.2)
     axes = figure.add_subplot()
     starts: list[date] = [w.start for w in weeks]
     days = list(range(len(starts)))
@@ -98,24 +103,24 @@ def trend_svg(weeks: Sequence[TrendWeek]) -> str:
         color=GREEN,
         label="completed on time",
     )
-    axes.set_title("Per week (week starting)")
+    axes.set_title("Per week (week starting)", loc="left")
     axes.set_ylim(bottom=0)
     _integers(axes)
-    axes.legend(loc="upper left", frameon=False, ncols=3)
+    _legend(axes, 3)
     return _svg(figure, "Open, overdue and completed on time per week")
 
 
 def _bars(title: str, names: Sequence[str], opened: Sequence[int], late: Sequence[int]) -> str:
-    figure = _figure(7.5, 0.5 + 0.38 * max(len(names), 2))
+    figure = _figure(10.5, 0.9 + 0.34 * max(len(names), 2))
     axes = figure.add_subplot()
     places = range(len(names))
     axes.barh(places, opened, color=BLUE, label="open")
     axes.barh(places, late, color=RED, label="of which overdue")
     axes.set_yticks(list(places), [_label(n) for n in names])
     axes.invert_yaxis()
-    axes.set_title(title)
+    axes.set_title(title, loc="left")
     _integers(axes, horizontal=True)
-    axes.legend(loc="lower right", frameon=False)
+    _legend(axes, 2)
     return _svg(figure, title)
 
 
@@ -153,7 +158,7 @@ def cycle_svg(cycle: CycleTimes) -> str | None:
     shown = [(name, s) for name, s in spreads if s.count]
     if not shown:
         return None
-    figure = _figure(7.5, 0.6 + 0.55 * len(shown))
+    figure = _figure(10.5, 1.0 + 0.55 * len(shown))
     axes = figure.add_subplot()
     places = range(len(shown))
     axes.barh(
@@ -169,6 +174,6 @@ def cycle_svg(cycle: CycleTimes) -> str | None:
     axes.set_yticks(list(places), [name for name, _ in shown])
     axes.invert_yaxis()
     axes.axvline(0, color="#999", linewidth=0.8)
-    axes.set_title("Cycle times (days)")
-    axes.legend(loc="lower right", frameon=False)
+    axes.set_title("Cycle times (days)", loc="left")
+    _legend(axes, 2)
     return _svg(figure, "Cycle times in days")
