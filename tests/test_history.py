@@ -28,7 +28,7 @@ from automation.report.history import (
     update,
 )
 from automation.report.mermaid import trend_chart
-from tests.e2e import World
+from tests.e2e import TIERS, World
 
 DAY0 = date(2026, 12, 7)  # a Monday
 BLOCK_RE = re.compile(r"<!-- salesbot:history (.*?) -->")
@@ -106,7 +106,7 @@ def test_a_mangled_block_is_reset_never_an_error() -> None:
         assert found.malformed and found.history is None
         later = update(found, snapshot(DAY0 + timedelta(days=1), (row(1),)))
         assert later.reset == DAY0 + timedelta(days=1) and len(later.weeks) == 1
-    assert not read("no block here").malformed
+    assert not read("no block here").malformed and read("no block here").history is None
 
 
 def test_nothing_in_the_block_can_close_the_comment_or_mention_anyone() -> None:
@@ -215,6 +215,7 @@ def json_report(world: World, day: date, tmp_path: Path) -> dict[str, object]:
     return data
 
 
+@TIERS
 def test_history_survives_across_weekly_runs(world: World, tmp_path: Path) -> None:
     """Days 0, 7, 14 and 21: one entry per week, each week's figures as that
     week's report showed them, a handover's and an onboarding phase's cycle

@@ -24,7 +24,11 @@ Modules: `model` (the records), `figures` (the pure computation), `markdown`
 (the report, the dashboard body and the cells the Slack digest shares),
 `html` (an autoescaped Jinja template in `templates/`), `document` (the JSON
 report as pydantic models; `salesbot report schema` prints its JSON Schema;
-see `document.ReportDoc` for every field).
+see `document.ReportDoc` for every field); `history` (the dashboard's
+history block: weekly figures, bounded, at no extra request), `cycle` (cycle
+times), `mermaid` (the Trends section's chart), `charts` (the HTML report's
+matplotlib SVG, imported only for HTML), `history_doc` (trends and cycle
+times in JSON).
 """
 
 from __future__ import annotations

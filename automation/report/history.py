@@ -38,7 +38,6 @@ history restarts that day (`History.reset`) and the dashboard says so for
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -46,14 +45,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from automation import hidden
 from automation.report.model import Row, Snapshot
 
 MAX_WEEKS = 104
 MAX_PHASE_DAYS = 500
-MAX_CHARS = 200_000
+MAX_CHARS = 100_000
 RESET_NOTICE_DAYS = 7
-BLOCK_START = "<!-- salesbot:history "
-_BLOCK_RE = re.compile(r"<!-- salesbot:history (.*?) -->", re.DOTALL)
+BLOCK_START = hidden.HISTORY_START
 _WEEK_RE = r"^\d{4}-W\d{2}$"
 
 
@@ -99,13 +98,11 @@ class Found:
 def read(description: str | None) -> Found:
     """The history block of a dashboard description. A block a person mangled
     (bad JSON, wrong fields, an unclosed comment) is `malformed`, never an error."""
-    if not description or BLOCK_START not in description:
+    text = hidden.history_text(description or "")
+    if text is None:
         return Found()
-    match = _BLOCK_RE.search(description)
-    if match is None:
-        return Found(malformed=True)
     try:
-        return Found(History.model_validate(json.loads(match[1])))
+        return Found(History.model_validate(json.loads(text)))
     except (ValueError, ValidationError):
         return Found(malformed=True)
 
@@ -119,7 +116,7 @@ def render(history: History) -> str:
     text = json.dumps(data, separators=(",", ":"), sort_keys=True, ensure_ascii=True)
     for char in "<>@":
         text = text.replace(char, f"\\u{ord(char):04x}")
-    return f"{BLOCK_START}{text} -->"
+    return hidden.history(text)
 
 
 def iso_week(day: date) -> str:
