@@ -289,7 +289,9 @@ def test_history_survives_across_weekly_runs(world: World, tmp_path: Path) -> No
     assert len(board) < 1_048_576
 
 
-def test_a_person_mangling_the_history_block_resets_it_with_a_notice(world: World) -> None:
+def test_a_person_mangling_the_history_block_resets_it_with_a_notice(
+    world: World, tmp_path: Path
+) -> None:
     assert world.job("run", day=DAY0.isoformat()) == 0
     board = world.titled("salesbot dashboard")
     mangled = BLOCK_RE.sub("<!-- salesbot:history {oops, edited -->", board.description)
@@ -300,6 +302,9 @@ def test_a_person_mangling_the_history_block_resets_it_with_a_notice(world: Worl
     assert block["reset"] == later and isinstance(block["weeks"], list) and len(block["weeks"]) == 1
     text = world.titled("salesbot dashboard").description
     assert f"could not be read on {later}" in text
+    out = tmp_path / "report.html"
+    assert world.cli("report", "--format", "html", "--out", str(out), today=later).code == 0
+    assert f"could not be read on {later}" in out.read_text(encoding="utf-8")
     writes = world.writes()
     assert world.job("run", day=later) == 0
     assert world.writes() == writes

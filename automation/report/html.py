@@ -63,9 +63,10 @@ def _charts(snapshot: Snapshot) -> dict[str, object]:
 
     drawn = [charts.workflows_svg(snapshot.totals()), charts.managers_svg(snapshot)]
     cycle_rows: list[tuple[str, str, str, str]] = []
-    nudges = ""
+    nudges = notice = ""
     if not history.no_history(snapshot):
         kept, weeks = history.weekly(snapshot)
+        notice = history.reset_notice(kept, snapshot.today) or ""
         times = cycle.cycle_times(kept, snapshot.closed)
         drawn = [charts.trend_svg(weeks), *drawn, charts.cycle_svg(times)]
         for what, s in (
@@ -83,6 +84,7 @@ def _charts(snapshot: Snapshot) -> dict[str, object]:
         "charts": [Markup(svg) for svg in drawn if svg],
         "cycle_rows": cycle_rows,
         "nudges_words": nudges,
+        "history_notice": notice,
     }
 
 
