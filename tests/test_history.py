@@ -27,6 +27,7 @@ from automation.report.history import (
     trends,
     update,
 )
+from automation.report.markdown import trends_lines
 from automation.report.mermaid import trend_chart
 from tests.e2e import TIERS, World
 
@@ -92,6 +93,21 @@ def test_the_block_stays_under_its_size_bound_with_thousands_of_nudged_issues() 
     assert len(text) <= MAX_CHARS < 1_048_576
     assert kept.nudged and "30000" in kept.nudged  # the newest issues are kept
     assert read(text).history == kept
+
+
+def test_two_years_of_trends_stay_small_on_the_dashboard() -> None:
+    """What history adds to the dashboard is bounded whatever the team's size:
+    the block (at most MAX_CHARS) and a Trends section of a few KB."""
+    rows = tuple(row(iid, status="overdue") for iid in range(1, 5_001))
+    found = Found()
+    for week in range(110):
+        snap = snapshot(DAY0 + timedelta(weeks=week), rows)
+        found = read(render(update(found, snap, [(iid, 1) for iid in range(1, 5_001)])))
+    snap = replace(snapshot(DAY0 + timedelta(weeks=110), rows), history_found=found)
+    section = "\n".join(trends_lines(snap))
+    assert found.history is not None and len(found.history.weeks) == MAX_WEEKS
+    assert len(render(found.history)) <= MAX_CHARS and len(section) < 6_000
+    assert section.count("\n") < 40
 
 
 def test_a_mangled_block_is_reset_never_an_error() -> None:
