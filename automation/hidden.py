@@ -25,6 +25,8 @@ no other module spells one.
   a tick GitLab did not credit, explained until it expires;
 - `<!-- salesbot:attention {JSON} -->` on the dashboard: the last run's
   failures (`automation.attention`);
+- `<!-- salesbot:history {JSON} -->` on the dashboard: weekly figures and
+  what later runs cannot recover (`automation.report.history`);
 - `<!-- owner:USER -->` on its own line under a checklist heading: who owns
   that section's items (nudges for them go to USER); at the end of one
   checklist item's line, who owns that item.
@@ -176,6 +178,26 @@ ONCE_RE = re.compile(
 def once_markers(body: str) -> tuple[str, ...]:
     """`body`'s once-markers, in order; empty for an ordinary note."""
     return tuple(ONCE_RE.findall(body))
+
+
+# -- the dashboard's history ----------------------------------------------------------
+
+HISTORY_START = "<!-- salesbot:history "
+HISTORY_RE = re.compile(r"<!-- salesbot:history (.*?) -->", re.DOTALL)
+
+
+def history(payload: str) -> str:
+    """The history block around its JSON; the caller escapes `<`, `>` and `@`."""
+    return f"{HISTORY_START}{payload} -->"
+
+
+def history_text(description: str) -> str | None:
+    """The JSON text of the history block; None without one, "" for a block a
+    person left unclosed."""
+    if HISTORY_START not in description:
+        return None
+    match = HISTORY_RE.search(description)
+    return match[1] if match else ""
 
 
 # -- the attention section's data ------------------------------------------------------

@@ -55,8 +55,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
-from automation import attention
-from automation.actions import CreateIssue, EditIssue, Plan
+from automation import attention, hidden
+from automation.actions import Comment, CreateIssue, EditIssue, Plan
 from automation.applier import Outcome, Report, same_text
 from automation.dashboard.boxes import (
     KEY,
@@ -91,6 +91,7 @@ from automation.dashboard.ticks import Request, TickNote, read_tick, requesters,
 from automation.index import Listing
 from automation.records import Issue
 from automation.report import Snapshot, figures
+from automation.report.history import nudges_posted
 
 if TYPE_CHECKING:
     from automation.bot import Bot
@@ -224,7 +225,7 @@ def write(bot: Bot, result: Result) -> None:
         reading = prepared.reading
         listing = bot.after_writes(reading.listing, result.report.outcomes)
         fresh = figures(reading.env, bot.team, listing, bot.api.settings.project)
-        snapshot = replace(fresh, attention=snapshot.attention)
+        snapshot = replace(fresh, attention=snapshot.attention, run_nudges=snapshot.run_nudges)
     done = frozenset(result.done)
     plan = plan_write(prepared.reading, prepared.decided, snapshot, done)
     result.dashboard = prepared.dashboard
@@ -278,10 +279,25 @@ def refresh_dashboard(
     return apply(bot, prepared).report
 
 
+def nudges_of(outcomes: Sequence[Outcome]) -> tuple[tuple[int, int], ...]:
+    """The nudge notes a run posted, per issue (waivers are not nudges)."""
+    posted = [
+        o.step.action.target.iid
+        for o in outcomes
+        if o.ok
+        and isinstance(o.step.action, Comment)
+        and o.step.action.target.iid is not None
+        and hidden.nudge_date(o.step.action.body) is not None
+        and not hidden.is_waived(o.step.action.body)
+    ]
+    return nudges_posted(posted)
+
+
 def with_run_failures(prepared: Prepared, outcomes: Sequence[Outcome]) -> Prepared:
     """`prepared`, showing these failures instead of the ones the dashboard
     carries (see `automation.attention`)."""
     found = attention.from_outcomes(outcomes, prepared.today)
     reading = prepared.reading
-    snapshot = replace(reading.snapshot, attention=found)
+    nudges = nudges_of(outcomes)
+    snapshot = replace(reading.snapshot, attention=found, run_nudges=nudges)
     return replace(prepared, reading=replace(reading, snapshot=snapshot))

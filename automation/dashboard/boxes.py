@@ -11,7 +11,7 @@ from typing import Literal
 from automation import attention, hidden, registry
 from automation.config import Config, DashboardConfig
 from automation.marker import Marker
-from automation.report import Row, Snapshot, render_markdown
+from automation.report import Row, Snapshot, history, render_markdown
 
 WORKFLOW = registry.DASHBOARD.name
 KEY = "main"
@@ -123,7 +123,13 @@ def render(
     explained = notice_lines(notices, settings)
     if explained:
         intro = "\n\n".join([intro, *explained])
-    return f"{intro}\n\n{body.rstrip()}\n\n{_carried(snapshot)}{MARKER.render()}\n"
+    kept = _history(snapshot)
+    return f"{intro}\n\n{body.rstrip()}\n\n{_carried(snapshot)}{kept}{MARKER.render()}\n"
+
+
+def _history(snapshot: Snapshot) -> str:
+    """The history block (`automation.report.history`) this refresh writes."""
+    return f"{history.render(history.current(snapshot))}\n"
 
 
 def _carried(snapshot: Snapshot) -> str:

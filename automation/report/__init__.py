@@ -28,6 +28,11 @@ see `document.ReportDoc` for every field), `rollups` (per manager and per
 seller: open, overdue, days overdue, completed on time) and `facts` (a
 consult's or LDR's deal facts, read from the hidden line the consults
 planner keeps on the issue).
+see `document.ReportDoc` for every field); `history` (the dashboard's
+history block: weekly figures, bounded, at no extra request), `cycle` (cycle
+times), `mermaid` (the Trends section's chart), `charts` (the HTML report's
+matplotlib SVG, imported only for HTML), `history_doc` (trends and cycle
+times in JSON).
 """
 
 from __future__ import annotations

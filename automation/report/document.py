@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from automation.attention import Attention
 from automation.report.facts import Facts
+from automation.report.history_doc import CycleTimesDoc, TrendWeekDoc
+from automation.report.history_doc import fields as history_fields
 from automation.report.model import REPORT_VERSION, Hire, Person, Row, Snapshot, Totals
 from automation.report.rollups import Rollup, by_manager, by_seller
 
@@ -159,6 +161,14 @@ class ReportDoc(_Model):
         description="per manager (open and closed issues of their people), most behind first"
     )
     sellers: list[RollupDoc] = Field(description="per seller (issue owner), most behind first")
+    trends: list[TrendWeekDoc] | None = Field(
+        default=None,
+        description="one entry per ISO week the dashboard's history kept (at most 104), "
+        "oldest first; null when no dashboard was read",
+    )
+    cycle_times: CycleTimesDoc | None = Field(
+        default=None, description="null when no dashboard was read"
+    )
 
 
 def _person(person: Person | None) -> PersonDoc | None:
@@ -273,6 +283,7 @@ def document(snapshot: Snapshot) -> ReportDoc:
         ),
         managers=[_rollup(r) for r in by_manager(snapshot)],
         sellers=[_rollup(r) for r in by_seller(snapshot)],
+        **history_fields(snapshot),
     )
 
 

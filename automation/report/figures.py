@@ -12,7 +12,7 @@ from automation.attention import Attention
 from automation.checklist import Checklist, parse
 from automation.config import Config
 from automation.index import Index, Listing, Tracked
-from automation.report import facts
+from automation.report import facts, history
 from automation.report.model import (
     ADOPTED_KEY,
     USED_MONTHLY_KEY,
@@ -37,13 +37,20 @@ def figures(env: Environment, team: Team, listing: Listing, project: str) -> Sna
     bot read: each key's oldest issue, and the "Needs attention" section the
     dashboard issue carries."""
     snapshot = build(env, team, listing.first_of_each_key(), project)
-    return replace(snapshot, attention=attention_of(listing.index()))
+    index = listing.index()
+    return replace(snapshot, attention=attention_of(index), history_found=history_of(index))
 
 
 def attention_of(index: Index) -> Attention | None:
     """The "Needs attention" section the dashboard issue carries."""
     board = index.get(registry.DASHBOARD.name, "main")  # automation.dashboard.MARKER
     return attention.read(board.issue.description) if board else None
+
+
+def history_of(index: Index) -> history.Found:
+    """The history block the dashboard issue carries (`automation.report.history`)."""
+    board = index.get(registry.DASHBOARD.name, "main")
+    return history.read(board.issue.description if board else None)
 
 
 def build(
@@ -199,6 +206,7 @@ def _row_of(
         days_overdue=days_late if status == "overdue" else 0,
         facts=facts.read(issue.description) if tracked.marker.workflow == _OPPORTUNITY else None,
         closed_on=closed_on,
+        opened=history.day_of(issue.created_at),
     )
 
 

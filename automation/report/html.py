@@ -12,6 +12,7 @@ import jinja2
 from markupsafe import Markup
 
 from automation import registry
+from automation.report import cycle, history
 from automation.report.markdown import adoption_line, days_words, run_words, status_words
 from automation.report.model import Row, Snapshot
 from automation.report.rollups import Rollup, by_manager, by_seller
@@ -66,6 +67,42 @@ def _adopted_share(rows: Sequence[Row]) -> float:
     return sum(1 for r in rows if r.adopted) / len(rows) if rows else 0.0
 
 
+def _charts(snapshot: Snapshot) -> dict[str, object]:
+    """The charts (matplotlib SVG, `automation.report.charts`) and the cycle
+    times' table; charts are our own SVG, marked safe."""
+    from automation.report import charts
+
+    drawn = [charts.workflows_svg(snapshot.totals()), charts.managers_svg(snapshot)]
+    cycle_rows: list[tuple[str, str, str, str]] = []
+    nudges = notice = ""
+    if not history.no_history(snapshot):
+        kept, weeks = history.weekly(snapshot)
+        notice = history.reset_notice(kept, snapshot.today) or ""
+        times = cycle.cycle_times(kept, snapshot.closed)
+        drawn = [charts.trend_svg(weeks), *drawn, charts.cycle_svg(times)]
+        for what, s in (
+            ("Handover, opened to closed", times.handover),
+            ("Onboarding phase, done after its due date", times.onboarding_phase),
+            ("Consult / LDR, closed after the deal's close date", times.consult),
+        ):
+            cycle_rows.append((what, str(s.count), _days(s.median), _days(s.p90)))
+        per = times.nudges_per_completed
+        nudges = (
+            f"Nudges per completed issue: {'—' if per is None else f'{per:g}'} "
+            f"({times.nudges} nudges, {times.completed} issues completed since history began)."
+        )
+    return {
+        "charts": [Markup(svg) for svg in drawn if svg],
+        "cycle_rows": cycle_rows,
+        "nudges_words": nudges,
+        "history_notice": notice,
+    }
+
+
+def _days(value: float | None) -> str:
+    return "—" if value is None else f"{value:g}"
+
+
 def render_html(snapshot: Snapshot, *, title: str = "salesbot report") -> str:
     """One self-contained page: inline CSS, no scripts, no external resources."""
     env = _environment()
@@ -79,5 +116,6 @@ def render_html(snapshot: Snapshot, *, title: str = "salesbot report") -> str:
         attention_words=words,
         managers=by_manager(snapshot),
         sellers=by_seller(snapshot),
+        **_charts(snapshot),
     )
     return page.rstrip("\n") + "\n"

@@ -9,6 +9,7 @@ from automation import registry
 from automation.attention import Attention
 from automation.checklist import progress_bar
 from automation.neutralise import Context, neutralise
+from automation.report import cycle, history, mermaid
 from automation.report.model import (
     STATUS_TEXT,
     Hire,
@@ -23,6 +24,17 @@ from automation.report.rollups import Rollup, by_manager, by_seller
 T = TypeVar("T")
 
 # -- Markdown ----------------------------------------------------------------------
+
+
+def trends_lines(snapshot: Snapshot) -> list[str]:
+    """The "Trends" section (automation.report.mermaid), from the history block."""
+    if history.no_history(snapshot):
+        return []
+    kept, weeks = history.weekly(snapshot)
+    times = cycle.cycle_times(kept, snapshot.closed)
+    notice = history.reset_notice(kept, snapshot.today)
+    return mermaid.trends_markdown(weeks, times, notice)
+
 
 ActionLines = Callable[[Sequence[Row]], list[str]]
 
@@ -324,6 +336,7 @@ def render_markdown(
     rollups = rollup_tables(snapshot, max_rows)
     if rollups:
         lines += ["", "## Rollups", "", *rollups]
+    lines += trends_lines(snapshot)
     if not snapshot.rows and not snapshot.give_back:
         lines += ["", "No open salesbot issues."]
     elif len(snapshot.people) > rollup_threshold:

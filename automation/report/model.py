@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from automation import registry
 from automation.attention import Attention
 from automation.report.facts import Facts
+
+if TYPE_CHECKING:
+    from automation.report.history import Found
 
 REPORT_VERSION = 2
 FORMATS = ("md", "html", "json")
@@ -68,6 +71,13 @@ class Row:
     facts: Facts | None = None
     # closed issues: the day it was closed (team timezone)
     closed_on: date | None = None
+    # the day it was opened (from the listing: cycle times, trends)
+    opened: date | None = None
+
+    @property
+    def close_date(self) -> date | None:
+        """Consult / LDR: the deal's close date, as kept with the issue."""
+        return self.facts.close_date if self.facts else None
 
     @property
     def overdue(self) -> bool:
@@ -143,6 +153,10 @@ class Snapshot:
     cohort: tuple[Hire, ...]
     # the last `salesbot run`'s failed actions, as the dashboard keeps them
     attention: Attention | None = None
+    # the history block the dashboard carries (automation.report.history), and
+    # the nudges this `salesbot run` posted, (iid, count): the history it writes
+    history_found: Found | None = None
+    run_nudges: tuple[tuple[int, int], ...] = ()
 
     def of(self, workflow: str) -> list[Row]:
         return [r for r in self.rows if r.workflow == workflow]
