@@ -25,6 +25,11 @@ no other module spells one.
   a tick GitLab did not credit, explained until it expires;
 - `<!-- salesbot:attention {JSON} -->` on the dashboard: the last run's
   failures (`automation.attention`);
+- `<!-- salesbot:roll-call {JSON} -->` on the dashboard: what the bot last
+  read of each Give Back roll-call issue (when, and who ticked their own box)
+  and the adoption flags already posted (`automation.adoption`);
+- `<!-- salesbot:adoption-flag id=KEY@YYYY-MM -->` in a note on a Give Back
+  issue: the manager was told it is under target two months running;
 - `<!-- owner:USER -->` on its own line under a checklist heading: who owns
   that section's items (nudges for them go to USER); at the end of one
   checklist item's line, who owns that item.
@@ -169,7 +174,8 @@ def unattributed_notices(description: str) -> Iterator[tuple[str, date, bool]]:
 # The prefix of a completion, nudge or dashboard-action comment, with its
 # identifying field: two notes with the same ones say the same thing.
 ONCE_RE = re.compile(
-    r"<!-- salesbot:(?:complete fp=[0-9a-f]+|nudge date=[^ >]+|dashboard-action id=[^ >]+)"
+    r"<!-- salesbot:(?:complete fp=[0-9a-f]+|nudge date=[^ >]+|dashboard-action id=[^ >]+"
+    r"|adoption-flag id=[^ >]+)"
 )
 
 
@@ -262,3 +268,33 @@ def _lines(description: str) -> list[str]:
     # line numbers as the checklist reader counts them (`TaskItem.line`): only
     # "\n" ends a line (str.splitlines also splits at U+2028 and others)
     return [line.removesuffix("\r") for line in description.split("\n")]
+
+
+# -- Give Back roll-calls (automation.adoption) ---------------------------------------
+
+ROLL_CALL_RE = re.compile(r"<!-- salesbot:roll-call (\{.*?\}) -->")
+ADOPTION_FLAG_RE = re.compile(r"<!-- salesbot:adoption-flag id=(?P<id>[^ >]+) -->")
+
+
+def roll_call_record(payload: Mapping[str, Any]) -> str:
+    """What the bot read of the roll-call issues, as one HTML comment (escaped
+    as `attention` is: no `<`, `>` or `@` in it)."""
+    text = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    for char in "<>@":
+        text = text.replace(char, f"\\u{ord(char):04x}")
+    return f"<!-- salesbot:roll-call {text} -->"
+
+
+def roll_call_payload(description: str) -> Any:
+    """The JSON a roll-call record carries, or None (none there, or mangled)."""
+    match = ROLL_CALL_RE.search(description)
+    if match is None:
+        return None
+    try:
+        return json.loads(match[1])
+    except ValueError:
+        return None
+
+
+def adoption_flag(flag_id: str) -> str:
+    return f"<!-- salesbot:adoption-flag id={flag_id} -->"

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from automation.attention import Attention
+from automation.report.give_back_adoption import GiveBackAdoptionDoc, adoption_doc
 from automation.report.model import REPORT_VERSION, Hire, Person, Row, Snapshot, Totals
 
 
@@ -116,6 +117,9 @@ class ReportDoc(_Model):
     issues: list[IssueDoc] = Field(description="open issues, per workflow, overdue first")
     onboarding_cohort: list[HireDoc]
     give_back: GiveBackDoc
+    give_back_adoption: GiveBackAdoptionDoc | None = Field(
+        None, description="per project and month, from the roll-calls; null before the first"
+    )
 
 
 def _person(person: Person | None) -> PersonDoc | None:
@@ -201,6 +205,7 @@ def document(snapshot: Snapshot) -> ReportDoc:
                 for r in projects
             ],
         ),
+        give_back_adoption=adoption_doc(snapshot.give_back_adoption),
     )
 
 

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Any, Literal
 
 from automation import registry
+from automation.adoption import Adoption
 from automation.attention import Attention
 
 REPORT_VERSION = 1
@@ -136,6 +137,8 @@ class Snapshot:
     cohort: tuple[Hire, ...]
     # the last `salesbot run`'s failed actions, as the dashboard keeps them
     attention: Attention | None = None
+    # Give Back adoption measured by the monthly roll-calls (automation.adoption)
+    give_back_adoption: Adoption | None = None
 
     def of(self, workflow: str) -> list[Row]:
         return [r for r in self.rows if r.workflow == workflow]
