@@ -5,7 +5,7 @@ CLI against the sandbox."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -69,9 +69,11 @@ def test_a_delivered_project_gets_a_linked_roll_call_with_a_box_per_team_member(
     assert world.writes() == before  # nothing new: zero writes
 
 
+@pytest.mark.parametrize("notes", ["escaped", "raw"])  # GitLab.com's tick notes, and others'
 def test_only_a_box_ticked_by_its_owner_counts_and_notes_are_read_only_after_a_change(
-    world: World,
+    world: World, notes: Literal["escaped", "raw"]
 ) -> None:
+    world.sandbox.options.checklist_notes = notes
     _delivered(world)
     _run(world, "2026-12-02")
     roll_call = _roll_call(world, "2026-12")
@@ -79,12 +81,12 @@ def test_only_a_box_ticked_by_its_owner_counts_and_notes_are_read_only_after_a_c
     world.tick("bob", roll_call.iid, "@bob:")  # his own box
     world.tick("carol", roll_call.iid, "@dave:")  # someone else's: not dave's use
     _run(world, "2026-12-05")
-    notes = f"/issues/{roll_call.iid}/notes"
-    reads = world.sandbox.requests.count("GET", notes)
+    path = f"/issues/{roll_call.iid}/notes"
+    reads = world.sandbox.requests.count("GET", path)
     before = world.writes()
     _run(world, "2026-12-05")
     assert world.writes() == before
-    assert world.sandbox.requests.count("GET", notes) == reads  # unchanged: not read again
+    assert world.sandbox.requests.count("GET", path) == reads  # unchanged: not read again
     (project,) = _report(world, "2026-12-05")["give_back_adoption"]["projects"]
     (month,) = project["months"]
     assert month["month"] == "2026-12" and month["members"] == 3
@@ -94,7 +96,7 @@ def test_only_a_box_ticked_by_its_owner_counts_and_notes_are_read_only_after_a_c
     world.at("2026-12-07")
     world.tick("carol", roll_call.iid, "@carol:")
     _run(world, "2026-12-07")
-    assert world.sandbox.requests.count("GET", notes) > reads  # changed: read once more
+    assert world.sandbox.requests.count("GET", path) > reads  # changed: read once more
     (project,) = _report(world, "2026-12-07")["give_back_adoption"]["projects"]
     assert project["months"][0]["used"] == ["bob", "carol"]
 
