@@ -166,3 +166,19 @@ def _flags(world: World) -> list[str]:
     return [
         n.body for n in world.notes(_give_back(world).iid) if "salesbot:adoption-flag" in n.body
     ]
+
+
+def test_onboard_sync_opens_the_roll_call_too_and_a_dry_run_writes_nothing(world: World) -> None:
+    _delivered(world)
+    world.at("2026-12-02")
+    before = world.writes()
+    dry = world.cli("onboard", "sync", "--dry-run", today="2026-12-02")
+    assert dry.code == 0, dry.err
+    assert "roll-call" in dry.out and "Give Back roll-call 2026-12" in dry.out
+    assert world.writes() == before
+    result = world.cli("onboard", "sync", today="2026-12-02")
+    assert result.code == 0, result.err
+    assert _roll_call(world, "2026-12").state == "opened"
+    again = world.writes()
+    assert world.cli("onboard", "sync", today="2026-12-02").code == 0
+    assert world.writes() == again
