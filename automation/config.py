@@ -148,6 +148,11 @@ class WorkflowConfig(Model):
         description="onboarding: job title (the roster's role, any case) -> the plan it gets; "
         "a title not listed gets account-executive.",
     )
+    roll_call_months: Annotated[WholeNumber, Field(ge=1)] = Field(
+        6,
+        description="give_back: months of adoption roll-call after the project is delivered "
+        "(one roll-call issue a month; README, Give Back adoption roll-call).",
+    )
 
     def plan_for(self, role: str) -> RolePlan:
         """The onboarding plan of a roster role (handbook: "an onboarding journey

@@ -27,6 +27,11 @@ no other module spells one.
   failures (`automation.attention`);
 - `<!-- salesbot:history {JSON} -->` on the dashboard: weekly figures and
   what later runs cannot recover (`automation.report.history`);
+- `<!-- salesbot:roll-call {JSON} -->` on the dashboard: what the bot last
+  read of each Give Back roll-call issue (when, and who ticked their own box)
+  and the adoption flags already posted (`automation.adoption`);
+- `<!-- salesbot:adoption-flag id=KEY@YYYY-MM -->` in a note on a Give Back
+  issue: the manager was told it is under target two months running;
 - `<!-- owner:USER -->` on its own line under a checklist heading: who owns
   that section's items (nudges for them go to USER); at the end of one
   checklist item's line, who owns that item.
@@ -171,7 +176,8 @@ def unattributed_notices(description: str) -> Iterator[tuple[str, date, bool]]:
 # The prefix of a completion, nudge or dashboard-action comment, with its
 # identifying field: two notes with the same ones say the same thing.
 ONCE_RE = re.compile(
-    r"<!-- salesbot:(?:complete fp=[0-9a-f]+|nudge date=[^ >]+|dashboard-action id=[^ >]+)"
+    r"<!-- salesbot:(?:complete fp=[0-9a-f]+|nudge date=[^ >]+|dashboard-action id=[^ >]+"
+    r"|adoption-flag id=[^ >]+)"
 )
 
 
@@ -340,3 +346,33 @@ def with_facts(description: str, payload: Mapping[str, Any]) -> str:
     if at < 0:  # a marker spelt with other spacing: the facts go last
         return description.rstrip("\n") + "\n" + line + "\n"
     return description[:at] + line + "\n" + description[at:]
+
+
+# -- Give Back roll-calls (automation.adoption) ---------------------------------------
+
+ROLL_CALL_RE = re.compile(r"<!-- salesbot:roll-call (\{.*?\}) -->")
+ADOPTION_FLAG_RE = re.compile(r"<!-- salesbot:adoption-flag id=(?P<id>[^ >]+) -->")
+
+
+def roll_call_record(payload: Mapping[str, Any]) -> str:
+    """What the bot read of the roll-call issues, as one HTML comment (escaped
+    as `attention` is: no `<`, `>` or `@` in it)."""
+    text = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    for char in "<>@":
+        text = text.replace(char, f"\\u{ord(char):04x}")
+    return f"<!-- salesbot:roll-call {text} -->"
+
+
+def roll_call_payload(description: str) -> Any:
+    """The JSON a roll-call record carries, or None (none there, or mangled)."""
+    match = ROLL_CALL_RE.search(description)
+    if match is None:
+        return None
+    try:
+        return json.loads(match[1])
+    except ValueError:
+        return None
+
+
+def adoption_flag(flag_id: str) -> str:
+    return f"<!-- salesbot:adoption-flag id={flag_id} -->"

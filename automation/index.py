@@ -108,8 +108,11 @@ def slim_text(description: str, marker: Marker) -> str:
 
 # Descriptions a listing keeps: the open workflow issues (their checklists are
 # swept and reported), every Give Back project (its adoption boxes are
-# reported, closed too) and the dashboard (its ticks and "Needs attention").
-_CLOSED_KEPT = frozenset({registry.GIVE_BACK.name, registry.DASHBOARD.name})
+# reported, closed too), the dashboard (its ticks and "Needs attention") and
+# the Give Back roll-calls (their boxes are the months' adoption figures).
+_CLOSED_KEPT = frozenset(
+    {registry.GIVE_BACK.name, registry.DASHBOARD.name, registry.ROLL_CALL.name}
+)
 
 
 @dataclass(frozen=True)
@@ -176,3 +179,11 @@ class Listing:
         texts = {iid: text for iid, text in self.texts.items() if iid not in fresh}
         new = Listing.of(fresh.values(), bot_username)
         return Listing(tuple(sorted([*kept, *new.tracked], key=age)), {**texts, **new.texts})
+
+    def full_of(self, *workflows: str) -> Iterator[Tracked]:
+        """The issue of each key of these workflows (the oldest), with its description."""
+        seen: set[tuple[str, str]] = set()
+        for item in self.tracked:
+            if item.marker.workflow in workflows and item.key not in seen:
+                seen.add(item.key)
+                yield self._full(item)

@@ -67,10 +67,13 @@ OPPORTUNITY: Final = Workflow(
 )
 # The bot's own page: not a checklist to sweep (a duplicate is still closed).
 DASHBOARD: Final = Workflow("dashboard", "Dashboard", (), swept=False)
+# A Give Back project's monthly roll-call (automation.workflows.roll_call): the
+# bot's own issue, keyed `<give back key>@YYYY-MM`; not swept (no nudges).
+ROLL_CALL: Final = Workflow("roll-call", "Give Back roll-calls", (), swept=False)
 
 # In the order the report and the dashboard show them.
 BUSINESS: Final[tuple[Workflow, ...]] = (ONBOARDING, GIVE_BACK, OPPORTUNITY, HANDOVER)
-ALL: Final[tuple[Workflow, ...]] = (*BUSINESS, DASHBOARD)
+ALL: Final[tuple[Workflow, ...]] = (*BUSINESS, DASHBOARD, ROLL_CALL)
 NAMES: Final[tuple[str, ...]] = tuple(w.name for w in BUSINESS)
 SWEPT: Final = frozenset(w.name for w in ALL if w.swept)
 KINDS: Final[tuple[Kind, ...]] = tuple(

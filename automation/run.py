@@ -12,7 +12,7 @@ from automation.actions import CreateIssue, Plan
 from automation.applier import Outcome, Report
 from automation.bot import Bot
 from automation.dashboard import refresh_dashboard
-from automation.workflows import consults
+from automation.workflows import consults, roll_call
 from automation.workflows.common import label_set
 
 
@@ -38,7 +38,8 @@ def run(
     dry_run: bool = False,
     on_outcome: Callable[[Outcome], None] | None = None,
 ) -> RunResult:
-    """Onboard sync, consults sync (when an export is configured), sweep, dashboard.
+    """Onboard sync, consults sync (when an export is configured), sweep, Give
+    Back roll-calls, dashboard.
 
     Inputs are read and validated before anything is written, so a bad CSV
     stops the run with nothing half-done. `on_outcome`: called after each
@@ -69,9 +70,23 @@ def run(
         written = bot.apply(sweep, on_outcome=on_outcome)
         result.report.extend(written)
         listing = bot.after_writes(listing, written.outcomes)
+    # Give Back roll-calls: this month's opened, last month's closed, flags
+    calls = roll_call.prepare(bot, today, listing)
+    result.plan = result.plan + calls.plan
+    adoption = None
+    if not dry_run:
+        written = bot.apply(calls.plan, on_outcome=on_outcome)
+        result.report.extend(written)
+        listing = bot.after_writes(listing, written.outcomes)
+        adoption, listing = roll_call.settle(bot, today, calls, listing, written.outcomes)
     # last, so the dashboard shows what this run did, and what failed
     dashboard = refresh_dashboard(
-        bot, today, dry_run=dry_run, outcomes=result.report.outcomes, listing=listing
+        bot,
+        today,
+        dry_run=dry_run,
+        outcomes=result.report.outcomes,
+        listing=listing,
+        adoption=adoption,
     )
     if dashboard is not None:
         result.report.extend(dashboard)

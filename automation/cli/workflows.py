@@ -109,13 +109,18 @@ def handover_import(
 
 @onboard_app.command("sync")
 def onboard_sync(ctx: typer.Context, dry_run: DryRun = False, as_json: AsJson = False) -> None:
-    """Open 30/60/90 plans (and Give Back projects) for new hires on the roster.
+    """Open 30/60/90 plans (and Give Back projects) for new hires on the roster,
+    and the delivered Give Back projects' monthly roll-calls.
 
     Example: salesbot onboard sync --dry-run --today 2026-12-01
     """
+    from automation.workflows import roll_call
+
     state = _state(ctx)
     bot = state.bot()
     plan = bot.plan_onboarding(state.date())
+    # and this month's Give Back roll-calls (README: Give Back adoption roll-call)
+    plan = plan + roll_call.prepare(bot, state.date(), bot.listing()).plan
     run_plan(
         bot, plan, dry_run=dry_run, as_json=as_json, title="Onboarding", command="onboard sync"
     )

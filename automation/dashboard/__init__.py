@@ -57,6 +57,7 @@ from typing import TYPE_CHECKING
 
 from automation import attention, hidden
 from automation.actions import Comment, CreateIssue, EditIssue, Plan
+from automation.adoption import Adoption
 from automation.applier import Outcome, Report, same_text
 from automation.dashboard.boxes import (
     KEY,
@@ -225,7 +226,12 @@ def write(bot: Bot, result: Result) -> None:
         reading = prepared.reading
         listing = bot.after_writes(reading.listing, result.report.outcomes)
         fresh = figures(reading.env, bot.team, listing, bot.api.settings.project)
-        snapshot = replace(fresh, attention=snapshot.attention, run_nudges=snapshot.run_nudges)
+        snapshot = replace(
+            fresh,
+            attention=snapshot.attention,
+            run_nudges=snapshot.run_nudges,
+            give_back_adoption=snapshot.give_back_adoption,
+        )
     done = frozenset(result.done)
     plan = plan_write(prepared.reading, prepared.decided, snapshot, done)
     result.dashboard = prepared.dashboard
@@ -267,15 +273,21 @@ def refresh_dashboard(
     dry_run: bool,
     outcomes: Sequence[Outcome] = (),
     listing: Listing | None = None,
+    adoption: Adoption | None = None,
 ) -> Report | None:
     """The hook for the end of `salesbot run`: None on a dry run, else what was written.
 
     `outcomes` are the run's: their failures replace the dashboard's "Needs
     attention" section (no failure: no section). `listing` is the run's one
-    listing, brought up to date with what the run wrote."""
+    listing, brought up to date with what the run wrote; `adoption`: the Give
+    Back roll-call figures this run read."""
     if dry_run:
         return None
     prepared = with_run_failures(prepare(bot, today, listing=listing), outcomes)
+    if adoption is not None:  # read by this run (automation.workflows.roll_call)
+        reading = prepared.reading
+        snapshot = replace(reading.snapshot, give_back_adoption=adoption)
+        prepared = replace(prepared, reading=replace(reading, snapshot=snapshot))
     return apply(bot, prepared).report
 
 

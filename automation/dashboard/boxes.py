@@ -136,7 +136,10 @@ def _carried(snapshot: Snapshot) -> str:
     """The "Needs attention" section as data the report and the next run read
     back (`automation.attention`), next to the marker; empty without one."""
     found = snapshot.attention
-    return f"{attention.hidden(found)}\n" if found is not None else ""
+    carried = f"{attention.hidden(found)}\n" if found is not None else ""
+    # what the bot read of the Give Back roll-calls (automation.adoption.Ledger)
+    adoption = snapshot.give_back_adoption
+    return carried + (f"{adoption.ledger.record()}\n" if adoption is not None else "")
 
 
 def offers(description: str) -> dict[str, str]:

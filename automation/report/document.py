@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from automation.attention import Attention
 from automation.report.facts import Facts
+from automation.report.give_back_adoption import GiveBackAdoptionDoc, adoption_doc
 from automation.report.history_doc import CycleTimesDoc, TrendWeekDoc
 from automation.report.history_doc import fields as history_fields
 from automation.report.model import REPORT_VERSION, Hire, Person, Row, Snapshot, Totals
@@ -169,6 +170,9 @@ class ReportDoc(_Model):
     cycle_times: CycleTimesDoc | None = Field(
         default=None, description="null when no dashboard was read"
     )
+    give_back_adoption: GiveBackAdoptionDoc | None = Field(
+        None, description="per project and month, from the roll-calls; null before the first"
+    )
 
 
 def _person(person: Person | None) -> PersonDoc | None:
@@ -284,6 +288,7 @@ def document(snapshot: Snapshot) -> ReportDoc:
         managers=[_rollup(r) for r in by_manager(snapshot)],
         sellers=[_rollup(r) for r in by_seller(snapshot)],
         **history_fields(snapshot),
+        give_back_adoption=adoption_doc(snapshot.give_back_adoption),
     )
 
 

@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from automation import attention, registry
+from automation.adoption import Adoption, Ledger
+from automation.adoption import build as build_adoption
 from automation.attention import Attention
 from automation.checklist import Checklist, parse
 from automation.config import Config
@@ -37,8 +39,25 @@ def figures(env: Environment, team: Team, listing: Listing, project: str) -> Sna
     bot read: each key's oldest issue, and the "Needs attention" section the
     dashboard issue carries."""
     snapshot = build(env, team, listing.first_of_each_key(), project)
+    snapshot = replace(snapshot, give_back_adoption=adoption_of(env, team, listing))
     index = listing.index()
     return replace(snapshot, attention=attention_of(index), history_found=history_of(index))
+
+
+def adoption_of(env: Environment, team: Team, listing: Listing) -> Adoption | None:
+    """Give Back adoption from the roll-call issues and the ledger the
+    dashboard carries (as of the last run that read the notes); None without
+    any roll-call."""
+    board = next(listing.full_of(registry.DASHBOARD.name), None)
+    ledger = Ledger.read(board.issue.description) if board else Ledger()
+    found = build_adoption(
+        team,
+        listing.full_of(registry.GIVE_BACK.name),
+        listing.full_of(registry.ROLL_CALL.name),
+        ledger,
+        env.today,
+    )
+    return found if found.projects or ledger.seen else None
 
 
 def attention_of(index: Index) -> Attention | None:

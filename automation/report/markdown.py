@@ -10,6 +10,7 @@ from automation.attention import Attention
 from automation.checklist import progress_bar
 from automation.neutralise import Context, neutralise
 from automation.report import cycle, history, mermaid
+from automation.report.give_back_adoption import adoption_markdown
 from automation.report.model import (
     STATUS_TEXT,
     Hire,
@@ -270,6 +271,8 @@ def _workflow_blocks(
             if not every:
                 continue
             lines += ["", f"{level} Give Back adoption", "", *give_back_table(every), *more]
+            keys = (r.key for r in snapshot.give_back)
+            lines += adoption_markdown(snapshot.give_back_adoption, keys, level + "#")
             rows = [r for r in every if r.is_open]
         elif rows:
             counts = f"{totals.open} open, {totals.overdue} overdue"

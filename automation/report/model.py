@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from automation import registry
+from automation.adoption import Adoption
 from automation.attention import Attention
 from automation.report.facts import Facts
 
@@ -157,6 +158,8 @@ class Snapshot:
     # the nudges this `salesbot run` posted, (iid, count): the history it writes
     history_found: Found | None = None
     run_nudges: tuple[tuple[int, int], ...] = ()
+    # Give Back adoption measured by the monthly roll-calls (automation.adoption)
+    give_back_adoption: Adoption | None = None
 
     def of(self, workflow: str) -> list[Row]:
         return [r for r in self.rows if r.workflow == workflow]
