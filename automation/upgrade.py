@@ -39,10 +39,12 @@ text loses nothing: the old text is then read as a person's and kept.
 reasons, opportunity amounts, the hire's department). So only *static* items
 are inserted or reworded: items whose template line has no `{{ ... }}` and is
 outside every `{% ... %}` block. An item inside a block or showing a value is
-left as the issue has it (never inserted, reworded or retired), because
+left as the issue has it (never inserted or retired), because
 whether and how it renders depends on data the upgrade does not have. An
 item counts as removed only when its key is nowhere in the new template's
-source, whatever the data.
+source, whatever the data. One exception: an item inside a block whose line
+shows no variable (and whose key is on no other line) is reworded, since an
+issue that holds it rendered that block and the text is the same for any data.
 
 This module is pure: the planner (`plan`) reads nothing from GitLab, and the
 applier re-reads the issue before its one write (`carry_ticks`).
@@ -174,13 +176,16 @@ def upgrade(
                 lines[index] = lead + "~" + lines[index][len(lead) + 1 :]
                 retired.append(key)
             continue
-        if wanted is None or not wanted.static:
+        # a static item's text as rendered; else an item inside a block whose
+        # line shows no variable: the issue holds it, so its block rendered
+        body = wanted.body if wanted is not None and wanted.static else spec.literal.get(key)
+        if body is None:
             continue
-        if parts is not None and norm(parts[2]) == norm(wanted.body):
+        if parts is not None and norm(parts[2]) == norm(body):
             continue
         if parts is not None and norm(parts[2]) in spec.reworded.get(key, ()):
             lead, box, _, tail = parts
-            lines[index] = f"{lead}{box}] {wanted.body} {tail.lstrip()}"
+            lines[index] = f"{lead}{box}] {body} {tail.lstrip()}"
             reworded.append(key)
         elif key in spec.reworded:
             conflicts.append(key)  # a person's text, and the template changed it too
