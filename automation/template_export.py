@@ -42,6 +42,10 @@ _DEAL: Final[Mapping[str, object]] = {
     "due_date": "DUE DATE",
     "why": "WHY IT HAS ONE (ITS IACV, ITS NARR, OR THE MANAGER ASKED)",
     "narr": "NARR",
+    # the superset: the custom deck and overview items an Amount at or over the
+    # segment's custom_deck_amount requires
+    "custom_deck": True,
+    "custom_deck_amount": "CUSTOM DECK AMOUNT",
 }
 PLACEHOLDERS: Final[Mapping[str, Mapping[str, object]]] = MappingProxyType(
     {

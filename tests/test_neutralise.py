@@ -291,6 +291,8 @@ def test_every_kind_neutralises_every_free_text_value() -> None:
             "due_date": hostile,
             "why": hostile,
             "narr": hostile,
+            "custom_deck": False,  # the branch that shows the Amount
+            "custom_deck_amount": hostile,
         },
     }
     samples = {**samples, "ldr": samples["consult"]}

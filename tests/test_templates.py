@@ -72,6 +72,8 @@ SAMPLES: Mapping[str, Mapping[str, object]] = {
         "why": "its iACV of $12,501 is at or over the $10,000 threshold for SMB",
         "narr": None,
         "due_date": date(2026, 3, 24),
+        "custom_deck": True,
+        "custom_deck_amount": 5000,
     },
     "ldr": {
         "opportunity_id": "0070",
@@ -87,6 +89,8 @@ SAMPLES: Mapping[str, Mapping[str, object]] = {
         "consult_name": "Lightweight Deal Review",
         "why": "its iACV of $11,000 is at or over the $10,000 LDR threshold for Mid-Market",
         "due_date": date(2026, 3, 20),
+        "custom_deck": True,
+        "custom_deck_amount": 10000,
     },
 }
 TASK_LINE = re.compile(r"^\s*[-*+] \[[ xX~]\] ")

@@ -277,6 +277,8 @@ def _data(env: Environment, team: Team, opp: Opportunity, kind: str) -> dict[str
         "consult_name": name,
         "why": why,
         "narr": opp.narr,
+        "custom_deck": thresholds.custom_deck(opp.amount),
+        "custom_deck_amount": thresholds.custom_deck_amount,
         "due_date": due_date(
             env, registry.kind(kind).settings(env.config).due_days, opp.close_date
         ),
