@@ -46,6 +46,11 @@ _DEAL: Final[Mapping[str, object]] = {
     # segment's custom_deck_amount requires
     "custom_deck": True,
     "custom_deck_amount": "CUSTOM DECK AMOUNT",
+    "account_team": (
+        ("SA", "SOLUTIONS-ARCHITECT-USERNAME"),
+        ("CSM", "CUSTOMER-SUCCESS-MANAGER-USERNAME"),
+        ("SDR", "SDR-USERNAME"),
+    ),
 }
 PLACEHOLDERS: Final[Mapping[str, Mapping[str, object]]] = MappingProxyType(
     {

@@ -74,6 +74,7 @@ SAMPLES: Mapping[str, Mapping[str, object]] = {
         "due_date": date(2026, 3, 24),
         "custom_deck": True,
         "custom_deck_amount": 5000,
+        "account_team": (("SA", "sam"), ("SDR", "sid")),
     },
     "ldr": {
         "opportunity_id": "0070",
@@ -235,6 +236,7 @@ def test_the_consult_checks_every_meddppicc_letter() -> None:
         "Competition",
     ]
     assert [s.title for s in parsed.sections] == [
+        "Account team",
         "MEDDPPICC",
         "Command Plan",
         "Close plan",
