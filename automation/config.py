@@ -165,6 +165,16 @@ class WorkflowsConfig(Model):
     give_back: WorkflowConfig
     consult: WorkflowConfig
     ldr: WorkflowConfig
+    # optional, so a config written before group consults still loads
+    group_consult: WorkflowConfig = Field(
+        default_factory=lambda: WorkflowConfig(
+            template="group-consult",
+            labels=("Group Consult",),
+            assignee="manager",
+            due_days=31,
+        ),
+        description="An Area Sales Manager's monthly group consult issue (due at month end).",
+    )
 
 
 class Thresholds(Model):

@@ -91,6 +91,15 @@ PLACEHOLDERS: Final[Mapping[str, Mapping[str, object]]] = MappingProxyType(
         },
         "consult": {**_DEAL, "consult_name": "Opportunity Consult"},
         "ldr": {**_DEAL, "consult_name": "Lightweight Deal Review"},
+        "group-consult": {
+            "manager": _PERSON["manager"],
+            "name": "AREA SALES MANAGER NAME",
+            "month": "MONTH",
+            "due_date": "LAST DAY OF THE MONTH",
+            "consults": (("#CONSULT", "OPEN CONSULT OF THE TEAM", "OWNER-USERNAME"),),
+            "weekly": (("WEEK 1", 0), ("WEEK 2", 0), ("WEEK 3", 0), ("WEEK 4", 0)),
+            "weekly_target": 2,
+        },
     }
 )
 

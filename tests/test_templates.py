@@ -93,6 +93,20 @@ SAMPLES: Mapping[str, Mapping[str, object]] = {
         "custom_deck": True,
         "custom_deck_amount": 10000,
     },
+    "group-consult": {
+        "manager": "alice",
+        "name": "Alice Adams",
+        "month": "March 2026",
+        "due_date": date(2026, 3, 31),
+        "consults": (("#7", "Opportunity Consult: Globex Ultimate (Globex Corp)", "bob"),),
+        "weekly": (
+            (date(2026, 2, 2), 3),
+            (date(2026, 2, 9), 1),
+            (date(2026, 2, 16), 2),
+            (date(2026, 2, 23), 0),
+        ),
+        "weekly_target": 2,
+    },
 }
 TASK_LINE = re.compile(r"^\s*[-*+] \[[ xX~]\] ")
 KEY_AT_END = re.compile(r"<!-- task:([A-Za-z0-9._-]+) -->$")
@@ -132,6 +146,7 @@ def test_titles_carry_the_values() -> None:
         "give-back": "Give Back Project: Erin Evans",
         "consult": "Opportunity Consult: Globex Ultimate (Globex Corp)",
         "ldr": "Lightweight Deal Review: Initech Premium (Initech)",
+        "group-consult": "Group consult March 2026: Alice Adams",
     }
     assert load_info("give-back").labels == ("Give Back Project",)
 
@@ -323,7 +338,7 @@ def test_the_documented_variables_are_the_ones_used() -> None:
 
 
 def test_an_unknown_kind_lists_the_kinds() -> None:
-    with pytest.raises(TemplateError, match="handover, onboarding, give-back, consult, ldr"):
+    with pytest.raises(TemplateError, match="handover, onboarding, give-back, consult, ldr, group-consult"):
         render("party", {})
 
 
