@@ -338,7 +338,8 @@ def test_the_documented_variables_are_the_ones_used() -> None:
 
 
 def test_an_unknown_kind_lists_the_kinds() -> None:
-    with pytest.raises(TemplateError, match="handover, onboarding, give-back, consult, ldr, group-consult"):
+    kinds = "handover, onboarding, give-back, consult, ldr, group-consult"
+    with pytest.raises(TemplateError, match=kinds):
         render("party", {})
 
 
