@@ -10,6 +10,9 @@ An issue records its template's version in its marker; when the template's
 - an item the issue has but the template no longer has is kept: marked not
   applicable (`[~]`, GitLab 15.3+) when unticked, untouched when ticked;
 - a reworded item takes the new text and keeps its box (ticked or not);
+- a section or item whose template now names its owner (`owned_by`) gets
+  the owner comment, the person read back from the issue's own text
+  (`automation.upgrade_owners`), so the sweep nudges them;
 - the marker's version moves on.
 
 Everything else (lines, sections and items a person added, ticks, text a
@@ -63,6 +66,7 @@ from automation.marker import Marker
 from automation.marker import find as find_marker
 from automation.neutralise import neutralise
 from automation.templates import KINDS
+from automation.upgrade_owners import name_owners
 from automation.upgrade_spec import (
     BOX,
     HEADING,
@@ -90,10 +94,11 @@ class Upgrade:
     retired: tuple[str, ...] = ()
     reworded: tuple[str, ...] = ()
     conflicts: tuple[str, ...] = ()  # keys left as they are: a person's edit vs the template's
+    owners: tuple[str, ...] = ()  # sections and items whose owner the upgrade named
 
     @property
     def changes_items(self) -> bool:
-        return bool(self.added or self.retired or self.reworded)
+        return bool(self.added or self.retired or self.reworded or self.owners)
 
     def summary(self) -> str:
         parts = [
@@ -103,6 +108,7 @@ class Upgrade:
                 (self.retired, "marked not applicable"),
                 (self.reworded, "reworded"),
                 (self.conflicts, "left as a person edited them"),
+                (self.owners, "given their owner"),
             )
             if keys
         ]
@@ -207,9 +213,16 @@ def upgrade(
             out.append(new)
             out_ends.append(newline)
     text = "".join(line + end for line, end in zip(out, out_ends, strict=True))
+    text, owners = name_owners(text, spec.owners)
     text = _bump(text, spec.version)
     return Upgrade(
-        text, spec.version, tuple(added), tuple(retired), tuple(reworded), tuple(conflicts)
+        text,
+        spec.version,
+        tuple(added),
+        tuple(retired),
+        tuple(reworded),
+        tuple(conflicts),
+        owners,
     )
 
 

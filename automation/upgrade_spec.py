@@ -20,6 +20,7 @@ from automation.errors import TemplateError
 from automation.hidden import TASK_KEY_RE
 from automation.template_export import PLACEHOLDERS
 from automation.templates import DEFAULT_TEMPLATES_DIR, KINDS, SUFFIX, render
+from automation.upgrade_owners import OwnerSpec, owner_spec
 
 TASK: Final = TASK_KEY_RE  # the task comment, as automation.hidden defines it
 HEADING: Final = re.compile(r"^[ ]{0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*$")
@@ -54,6 +55,8 @@ class TemplateSpec:
     # block or not: the text does not depend on data, so an issue holding the
     # item can take a rewording even when the upgrade could not insert it
     literal: Mapping[str, str] = field(default_factory=dict)
+    # where the template names owners (`owned_by`), for issues opened before it did
+    owners: OwnerSpec = field(default_factory=OwnerSpec)
 
     def item(self, key: str) -> TemplateItem | None:
         return next((i for i in self.items if i.key == key), None)
@@ -101,6 +104,7 @@ def spec_from(
             {k: tuple(norm(t) for t in v) for k, v in (reworded or {}).items()}
         ),
         literal=MappingProxyType(_literal_items(source)),
+        owners=owner_spec(source),
     )
 
 
