@@ -11,7 +11,12 @@ from automation import checklist, hidden
 from automation.config import load
 from automation.index import build
 from automation.workflows.common import Environment
-from automation.workflows.group_consults import WEEKLY_TARGET, weekly_consults
+from automation.workflows.group_consults import (
+    WEEKLY_TARGET,
+    cadence_markdown,
+    cadences,
+    weekly_consults,
+)
 from tests.e2e import World
 
 EXPORT = (
@@ -98,3 +103,17 @@ def test_weekly_consults_counts_the_team_s_consults_per_week(world: World) -> No
     assert weekly_consults(env, team, "heidi", index) == (0, 0, 0, 0)
     later = Environment(config, today + timedelta(days=28))
     assert weekly_consults(later, team, "alice", index) == (0, 0, 0, 0)  # out of the window
+
+
+def test_the_cadence_table_shows_every_area_sales_manager(world: World) -> None:
+    world.at("2026-11-20")
+    csv = world.config.parent / "opportunities.csv"
+    csv.write_text(EXPORT, encoding="utf-8")
+    assert world.cli("consults", "sync", "--opportunities", str(csv), today="2026-11-20").code == 0
+    config, team = load(world.config)
+    index = build(world.api.iter_issues(state="all"), "salesbot")
+    found = cadences(Environment(config, date(2026, 11, 21)), team, index)
+    assert [(c.manager, c.weeks_below_target) for c in found] == [("alice", 3), ("heidi", 4)]
+    table = cadence_markdown(found)
+    assert table[0] == "| Area Sales Manager | 10-24 | 10-31 | 11-07 | 11-14 | Weeks below 2 |"
+    assert table[2:] == ["| alice | 0 | 0 | 0 | 2 | 3 |", "| heidi | 0 | 0 | 0 | 0 | 4 |"]

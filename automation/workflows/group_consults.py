@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Final
 
 from automation import registry
 from automation.actions import Plan, Step
 from automation.index import Index, Tracked
+from automation.neutralise import neutralise
 from automation.team import Member, Team
 from automation.workflows.common import Environment, assignees, new_issue
 
@@ -149,3 +151,42 @@ def _weeks(today: date, counts: Sequence[int]) -> tuple[tuple[date, int], ...]:
     """(first day of the week, consults opened) for `weekly_consults`' figures."""
     first = today - timedelta(days=7 * len(counts))
     return tuple((first + timedelta(days=7 * n), c) for n, c in enumerate(counts))
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """One Area Sales Manager's consults opened per week (`weekly_consults`)."""
+
+    manager: str
+    weeks: tuple[tuple[date, int], ...]  # (first day of the week, consults), oldest first
+
+    @property
+    def weeks_below_target(self) -> int:
+        return sum(1 for _, count in self.weeks if count < WEEKLY_TARGET)
+
+
+def cadences(env: Environment, team: Team, issues: Iterable[Tracked]) -> tuple[Cadence, ...]:
+    """Every Area Sales Manager's cadence over the last `WEEKS` weeks (pure): what
+    a report or dashboard shows per ASM against "multiple every week"."""
+    tracked = list(issues)
+    return tuple(
+        Cadence(m.username, _weeks(env.today, weekly_consults(env, team, m.username, tracked)))
+        for m in managers(env, team)
+    )
+
+
+def cadence_markdown(found: Iterable[Cadence]) -> list[str]:
+    """A Markdown table of `cadences`: one row per ASM, one column per week."""
+    rows = list(found)
+    if not rows:
+        return []
+    heads = [f"{first:%m-%d}" for first, _ in rows[0].weeks]
+    lines = [
+        f"| Area Sales Manager | {' | '.join(heads)} | Weeks below {WEEKLY_TARGET} |",
+        "|---" * (len(heads) + 2) + "|",
+    ]
+    for row in rows:
+        counts = " | ".join(str(count) for _, count in row.weeks)
+        who = neutralise(row.manager, "table")
+        lines.append(f"| {who} | {counts} | {row.weeks_below_target} |")
+    return lines
