@@ -45,7 +45,7 @@ def test_the_account_team_is_named_and_assigned_where_gitlab_allows(
     premium = world.sandbox.options.premium
     assert consult.assignees == (("bob", "dave", "erin", "frank") if premium else ("bob",))
     text = consult.description
-    assert "- AE: @bob\n- SA: @dave\n- CSM: @erin\n- SDR: @frank\n" in text
+    assert "consult: @bob (AE), @dave (SA), @erin (CSM), @frank (SDR) <!--" in text
     parsed = checklist.parse(text)
     section = parsed.section("Account team")
     assert section is not None and [i.key for i in section.items] == ["consult.account-team"]
@@ -83,3 +83,20 @@ def test_an_unknown_team_member_is_a_bad_row(
     assert result.code == 1
     assert problem in result.err and "csm:" in result.err
     assert world.writes() == before  # nothing half-written
+
+
+def test_an_ldr_that_grows_keeps_its_assignee_and_gets_the_team_item(
+    world: World, tmp_path: Path
+) -> None:
+    assert _sync(world, tmp_path, LDR) == 0
+    grown = LDR.replace(",6000,6000,", ",15000,15000,")
+    csv = tmp_path / "opportunities.csv"
+    csv.write_text(HEADER + grown, encoding="utf-8")
+    code = world.cli("consults", "sync", "--opportunities", str(csv), today="2026-12-01").code
+    assert code == 0
+    issue = world.issue("opportunity", "id:L1")
+    assert "Opportunity Consult" in issue.labels and issue.assignees == ("carol",)
+    assert "consult: @carol (AE), @dave (SA) <!-- task:consult.account-team" in issue.description
+    before = world.writes()
+    assert world.cli("consults", "sync", "--opportunities", str(csv), today="2026-12-01").code == 0
+    assert world.writes() == before
