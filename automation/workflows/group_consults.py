@@ -2,8 +2,9 @@
 
 ASM page: group consults ("Schedule a 30-45 minute meeting once you have a
 volunteer", "a recurring meeting series (1-2x per month)") and "ASMs should be
-conducting multiple opportunity consults every week". `salesbot run` (and `consults sync`) opens one "Group consult" issue a
-month for every Area Sales Manager, keyed `<manager>@YYYY-MM` (workflow
+conducting multiple opportunity consults every week". `salesbot run` (and
+`consults sync`) opens one "Group consult" issue a month for every Area Sales
+Manager, keyed `<manager>@YYYY-MM` (workflow
 `group-consult`): the first run of a month opens it, every later run finds it.
 It is due at the month's end, the sweep nudges and closes it like any other
 checklist, and its body lists the team's open consults when it was opened and
