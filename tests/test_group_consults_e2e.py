@@ -17,7 +17,7 @@ from automation.workflows.group_consults import (
     cadences,
     weekly_consults,
 )
-from tests.e2e import World
+from tests.e2e import ROOT, World
 
 EXPORT = (
     "id,name,account,owner,segment,iacv,amount,close_date,stage\n"
@@ -117,3 +117,16 @@ def test_the_cadence_table_shows_every_area_sales_manager(world: World) -> None:
     table = cadence_markdown(found)
     assert table[0] == "| Area Sales Manager | 10-24 | 10-31 | 11-07 | 11-14 | Weeks below 2 |"
     assert table[2:] == ["| alice | 0 | 0 | 0 | 2 | 3 |", "| heidi | 0 | 0 | 0 | 0 | 4 |"]
+
+
+def test_a_team_templates_folder_without_the_template_still_runs(world: World) -> None:
+    folder = world.config.parent / "templates"
+    folder.mkdir()
+    for kind in ("handover", "onboarding", "give-back", "consult", "ldr"):
+        (folder / f"{kind}.md.j2").write_bytes((ROOT / "templates" / f"{kind}.md.j2").read_bytes())
+    with world.config.open("a", encoding="utf-8") as handle:
+        handle.write("templates_dir: templates\n")
+    result = world.cli("run", "--dry-run", today="2026-12-01")
+    assert result.code == 0, result.err
+    assert "group consults not opened" in result.out + result.err
+    assert "group-consult.md.j2: template file not found" in result.out + result.err

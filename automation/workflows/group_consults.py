@@ -27,6 +27,7 @@ from typing import Final
 
 from automation import registry
 from automation.actions import Plan, Step
+from automation.errors import TemplateError
 from automation.index import Index, Tracked
 from automation.neutralise import neutralise
 from automation.team import Member, Team
@@ -108,6 +109,13 @@ def plan(env: Environment, team: Team, index: Index) -> Plan:
     """This month's group consult issue for every ASM who has none yet."""
     kind = registry.GROUP_CONSULT.kinds[0]
     settings = kind.settings(env.config)
+    try:
+        env.templates.info(settings.template)
+    except TemplateError as exc:
+        # a team's own templates folder made before group consults existed
+        if "template file not found" not in str(exc):
+            raise
+        return Plan((), (f"group consults not opened: {exc} (copy it from salesbot's)",))
     steps: list[Step] = []
     for member in managers(env, team):
         key = key_for(member.username, env.today)
