@@ -26,7 +26,7 @@ from automation.progress import progress as report_progress
 from automation.records import Issue
 from automation.team import Team, unknown_usernames
 from automation.templates import Templates
-from automation.workflows import consults, handover, onboarding, status, sweep
+from automation.workflows import consults, group_consults, handover, onboarding, status, sweep
 from automation.workflows.common import Environment
 
 # Issues whose notes or label events are read at once while the sweep plans
@@ -175,6 +175,13 @@ class Bot:
             bot=self.api.me().username,
         )
         return onboarding.plan(env, self.team, index, links, history)
+
+    def plan_group_consults(self, today: date, index: Index | None = None) -> Plan:
+        """This month's group consult issue of every Area Sales Manager without one
+        (`salesbot run` checks the roster once, in `plan_onboarding`)."""
+        if index is None:  # an empty Index is falsy: test for None
+            index = self.index(checklists=False)
+        return group_consults.plan(self.env(today), self.team, index)
 
     def plan_consults(
         self, export: consults.Export, today: date, index: Index | None = None

@@ -170,6 +170,16 @@ class WorkflowsConfig(Model):
     give_back: WorkflowConfig
     consult: WorkflowConfig
     ldr: WorkflowConfig
+    # optional, so a config written before group consults still loads
+    group_consult: WorkflowConfig = Field(
+        default_factory=lambda: WorkflowConfig(
+            template="group-consult",
+            labels=("Group Consult",),
+            assignee="manager",
+            due_days=31,
+        ),
+        description="An Area Sales Manager's monthly group consult issue (due at month end).",
+    )
 
 
 class Thresholds(Model):
@@ -186,7 +196,19 @@ class Thresholds(Model):
     command_plan_narr: Annotated[WholeNumber, Field(ge=1)] | None = Field(
         None, description="A Command Plan from this NARR up (Enterprise: $50K)."
     )
+    custom_deck_amount: Annotated[WholeNumber, Field(ge=1)] | None = Field(
+        None,
+        description="From this Amount (not iACV) up, a consult or LDR requires the custom deck "
+        "and the opportunity overview (Commercial Sales Required 7: $5K SMB, $10K Mid-Market).",
+    )
     consult_name: Text = "Opportunity Consult"
+
+    def custom_deck(self, amount: Decimal | None) -> bool:
+        """Does an opportunity of this Amount need a custom deck (Required 7)?
+        An export without the Amount: yes, as before the rule (cannot tell)."""
+        if self.custom_deck_amount is None:
+            return False
+        return amount is None or amount >= self.custom_deck_amount
 
     def kind_for(
         self,

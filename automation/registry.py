@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from automation.config import Config, WorkflowConfig
 
 # The issue templates (`templates/<kind>.md.j2`), one per kind of issue.
-TemplateKind = Literal["handover", "onboarding", "give-back", "consult", "ldr"]
+TemplateKind = Literal["handover", "onboarding", "give-back", "consult", "ldr", "group-consult"]
 TEMPLATE_KINDS: Final[tuple[TemplateKind, ...]] = get_args(TemplateKind)
 
 
@@ -65,6 +65,12 @@ OPPORTUNITY: Final = Workflow(
         Kind("consult", "consult", "Opportunity Consult"),
     ),
 )
+# An Area Sales Manager's monthly group consults (workflows/group_consults.py).
+GROUP_CONSULT: Final = Workflow(
+    "group-consult",
+    "Group consults",
+    (Kind("group-consult", "group_consult", "Group Consult"),),
+)
 # The bot's own page: not a checklist to sweep (a duplicate is still closed).
 DASHBOARD: Final = Workflow("dashboard", "Dashboard", (), swept=False)
 # A Give Back project's monthly roll-call (automation.workflows.roll_call): the
@@ -72,7 +78,13 @@ DASHBOARD: Final = Workflow("dashboard", "Dashboard", (), swept=False)
 ROLL_CALL: Final = Workflow("roll-call", "Give Back roll-calls", (), swept=False)
 
 # In the order the report and the dashboard show them.
-BUSINESS: Final[tuple[Workflow, ...]] = (ONBOARDING, GIVE_BACK, OPPORTUNITY, HANDOVER)
+BUSINESS: Final[tuple[Workflow, ...]] = (
+    ONBOARDING,
+    GIVE_BACK,
+    OPPORTUNITY,
+    GROUP_CONSULT,
+    HANDOVER,
+)
 ALL: Final[tuple[Workflow, ...]] = (*BUSINESS, DASHBOARD, ROLL_CALL)
 NAMES: Final[tuple[str, ...]] = tuple(w.name for w in BUSINESS)
 SWEPT: Final = frozenset(w.name for w in ALL if w.swept)

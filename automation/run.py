@@ -54,6 +54,7 @@ def run(
     plans = [bot.plan_onboarding(today, index)]
     if export is not None:
         plans.append(bot.plan_consults(export, today, index))
+    plans.append(bot.plan_group_consults(today, index))  # the first run of a month opens them
     if bot.config.templates.auto_upgrade:  # before the sweep, which reads the new items
         plans.append(bot.plan_upgrades(listing=listing))
     if not dry_run:

@@ -42,6 +42,15 @@ _DEAL: Final[Mapping[str, object]] = {
     "due_date": "DUE DATE",
     "why": "WHY IT HAS ONE (ITS IACV, ITS NARR, OR THE MANAGER ASKED)",
     "narr": "NARR",
+    # the superset: the custom deck and overview items an Amount at or over the
+    # segment's custom_deck_amount requires
+    "custom_deck": True,
+    "custom_deck_amount": "CUSTOM DECK AMOUNT",
+    "account_team": (
+        ("SA", "SOLUTIONS-ARCHITECT-USERNAME"),
+        ("CSM", "CUSTOMER-SUCCESS-MANAGER-USERNAME"),
+        ("SDR", "SDR-USERNAME"),
+    ),
 }
 PLACEHOLDERS: Final[Mapping[str, Mapping[str, object]]] = MappingProxyType(
     {
@@ -82,6 +91,15 @@ PLACEHOLDERS: Final[Mapping[str, Mapping[str, object]]] = MappingProxyType(
         },
         "consult": {**_DEAL, "consult_name": "Opportunity Consult"},
         "ldr": {**_DEAL, "consult_name": "Lightweight Deal Review"},
+        "group-consult": {
+            "manager": _PERSON["manager"],
+            "name": "AREA SALES MANAGER NAME",
+            "month": "MONTH",
+            "due_date": "LAST DAY OF THE MONTH",
+            "consults": (("#CONSULT", "OPEN CONSULT OF THE TEAM", "OWNER-USERNAME"),),
+            "weekly": (("WEEK 1", 0), ("WEEK 2", 0), ("WEEK 3", 0), ("WEEK 4", 0)),
+            "weekly_target": 2,
+        },
     }
 )
 

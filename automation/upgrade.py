@@ -10,6 +10,9 @@ An issue records its template's version in its marker; when the template's
 - an item the issue has but the template no longer has is kept: marked not
   applicable (`[~]`, GitLab 15.3+) when unticked, untouched when ticked;
 - a reworded item takes the new text and keeps its box (ticked or not);
+- a section or item whose template now names its owner (`owned_by`) gets
+  the owner comment, the person read back from the issue's own text
+  (`automation.upgrade_owners`), so the sweep nudges them;
 - the marker's version moves on.
 
 Everything else (lines, sections and items a person added, ticks, text a
@@ -39,10 +42,12 @@ text loses nothing: the old text is then read as a person's and kept.
 reasons, opportunity amounts, the hire's department). So only *static* items
 are inserted or reworded: items whose template line has no `{{ ... }}` and is
 outside every `{% ... %}` block. An item inside a block or showing a value is
-left as the issue has it (never inserted, reworded or retired), because
+left as the issue has it (never inserted or retired), because
 whether and how it renders depends on data the upgrade does not have. An
 item counts as removed only when its key is nowhere in the new template's
-source, whatever the data.
+source, whatever the data. One exception: an item inside a block whose line
+shows no variable (and whose key is on no other line) is reworded, since an
+issue that holds it rendered that block and the text is the same for any data.
 
 This module is pure: the planner (`plan`) reads nothing from GitLab, and the
 applier re-reads the issue before its one write (`carry_ticks`).
@@ -61,6 +66,7 @@ from automation.marker import Marker
 from automation.marker import find as find_marker
 from automation.neutralise import neutralise
 from automation.templates import KINDS
+from automation.upgrade_owners import name_owners
 from automation.upgrade_spec import (
     BOX,
     HEADING,
@@ -88,10 +94,11 @@ class Upgrade:
     retired: tuple[str, ...] = ()
     reworded: tuple[str, ...] = ()
     conflicts: tuple[str, ...] = ()  # keys left as they are: a person's edit vs the template's
+    owners: tuple[str, ...] = ()  # sections and items whose owner the upgrade named
 
     @property
     def changes_items(self) -> bool:
-        return bool(self.added or self.retired or self.reworded)
+        return bool(self.added or self.retired or self.reworded or self.owners)
 
     def summary(self) -> str:
         parts = [
@@ -101,6 +108,7 @@ class Upgrade:
                 (self.retired, "marked not applicable"),
                 (self.reworded, "reworded"),
                 (self.conflicts, "left as a person edited them"),
+                (self.owners, "given their owner"),
             )
             if keys
         ]
@@ -174,13 +182,16 @@ def upgrade(
                 lines[index] = lead + "~" + lines[index][len(lead) + 1 :]
                 retired.append(key)
             continue
-        if wanted is None or not wanted.static:
+        # a static item's text as rendered; else an item inside a block whose
+        # line shows no variable: the issue holds it, so its block rendered
+        body = wanted.body if wanted is not None and wanted.static else spec.literal.get(key)
+        if body is None:
             continue
-        if parts is not None and norm(parts[2]) == norm(wanted.body):
+        if parts is not None and norm(parts[2]) == norm(body):
             continue
         if parts is not None and norm(parts[2]) in spec.reworded.get(key, ()):
             lead, box, _, tail = parts
-            lines[index] = f"{lead}{box}] {wanted.body} {tail.lstrip()}"
+            lines[index] = f"{lead}{box}] {body} {tail.lstrip()}"
             reworded.append(key)
         elif key in spec.reworded:
             conflicts.append(key)  # a person's text, and the template changed it too
@@ -202,9 +213,16 @@ def upgrade(
             out.append(new)
             out_ends.append(newline)
     text = "".join(line + end for line, end in zip(out, out_ends, strict=True))
+    text, owners = name_owners(text, spec.owners)
     text = _bump(text, spec.version)
     return Upgrade(
-        text, spec.version, tuple(added), tuple(retired), tuple(reworded), tuple(conflicts)
+        text,
+        spec.version,
+        tuple(added),
+        tuple(retired),
+        tuple(reworded),
+        tuple(conflicts),
+        owners,
     )
 
 

@@ -20,6 +20,7 @@ from automation.errors import TemplateError
 from automation.hidden import TASK_KEY_RE
 from automation.template_export import PLACEHOLDERS
 from automation.templates import DEFAULT_TEMPLATES_DIR, KINDS, SUFFIX, render
+from automation.upgrade_owners import OwnerSpec, owner_spec
 
 TASK: Final = TASK_KEY_RE  # the task comment, as automation.hidden defines it
 HEADING: Final = re.compile(r"^[ ]{0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*$")
@@ -50,6 +51,12 @@ class TemplateSpec:
     items: tuple[TemplateItem, ...]  # in template order
     source_keys: frozenset[str]  # every key the template can render, for any data
     reworded: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # key -> text of an item whose one source line has no variable, inside a
+    # block or not: the text does not depend on data, so an issue holding the
+    # item can take a rewording even when the upgrade could not insert it
+    literal: Mapping[str, str] = field(default_factory=dict)
+    # where the template names owners (`owned_by`), for issues opened before it did
+    owners: OwnerSpec = field(default_factory=OwnerSpec)
 
     def item(self, key: str) -> TemplateItem | None:
         return next((i for i in self.items if i.key == key), None)
@@ -96,6 +103,8 @@ def spec_from(
         reworded=MappingProxyType(
             {k: tuple(norm(t) for t in v) for k, v in (reworded or {}).items()}
         ),
+        literal=MappingProxyType(_literal_items(source)),
+        owners=owner_spec(source),
     )
 
 
@@ -131,6 +140,20 @@ def _static_keys(source: str) -> frozenset[str]:
             found.update(keys)
         depth += len(_OPEN_BLOCK.findall(line)) - len(_CLOSE_BLOCK.findall(line))
     return frozenset(found)
+
+
+def _literal_items(source: str) -> dict[str, str]:
+    """Key -> text of the items on one source line without `{{`/`{%`, for keys
+    the source holds once (two lines with one key may render differently)."""
+    seen: dict[str, int] = {}
+    found: dict[str, str] = {}
+    for line in source.split("\n"):
+        for key in TASK.findall(line):
+            seen[key] = seen.get(key, 0) + 1
+            parts = item_line(line, key)
+            if parts is not None and "{{" not in line and "{%" not in line:
+                found[key] = parts[2]
+    return {k: v for k, v in found.items() if seen[k] == 1}
 
 
 def lines_of(text: str) -> tuple[list[str], list[str]]:

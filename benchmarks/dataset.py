@@ -232,6 +232,9 @@ def _unit_issues(unit: Unit, today: date, rng: random.Random) -> list[_Draft]:
                     "why": "its iACV is at or over the threshold",
                     "narr": None,
                     "due_date": due,
+                    "custom_deck": segment in ("SMB", "Mid-Market"),
+                    "custom_deck_amount": 5000 if segment == "SMB" else 10000,
+                    "account_team": (),
                 },
                 (
                     "Opportunity Consult" if consult else "Lightweight Deal Review",

@@ -76,7 +76,7 @@ def test_notify_and_templates_export_follow_the_same_conventions(
         "templates", "export", "--dest", str(dest), "--dry-run", "--json", today=TODAY
     )
     data = valid(planned.out, schema)
-    assert data["dry_run"] and len(data["details"]["files"]) == 5 and not dest.exists()
+    assert data["dry_run"] and len(data["details"]["files"]) == 6 and not dest.exists()
     written = valid(
         world.cli("templates", "export", "--dest", str(dest), "--json", today=TODAY).out, schema
     )
@@ -132,7 +132,7 @@ def test_config_validate_names_each_file_it_checked(world: World) -> None:
     folder = world.config.parent
     for name in ("salesbot.yml", "team.yml"):
         assert f"{folder / name}: valid" in result.out
-    assert "templates" in result.out and "5 of 5 templates valid" in result.out
+    assert "templates" in result.out and "6 of 6 templates valid" in result.out
     assert "opportunities export" in result.out
 
     export = folder / "opportunities.csv"

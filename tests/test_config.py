@@ -267,7 +267,7 @@ def test_unknown_timezone_and_template_are_reported(workdir: Path) -> None:
         "config/salesbot.yml:4: timezone: unknown timezone 'Mars/Olympus' "
         "(expected an IANA name like America/Los_Angeles)",
         "config/salesbot.yml:10: workflows.ldr.template: "
-        "expected one of: handover, onboarding, give-back, consult, ldr",
+        "expected one of: handover, onboarding, give-back, consult, ldr, group-consult",
     ]
 
 

@@ -291,6 +291,11 @@ def test_every_kind_neutralises_every_free_text_value() -> None:
             "due_date": hostile,
             "why": hostile,
             "narr": hostile,
+            "custom_deck": False,  # the branch that shows the Amount
+            "custom_deck_amount": hostile,
+            # the account team's roles are salesbot's words and its usernames are
+            # checked like the owner's (a hostile cell is a bad row, test_consults_team_e2e)
+            "account_team": (),
         },
     }
     samples = {**samples, "ldr": samples["consult"]}

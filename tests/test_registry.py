@@ -24,7 +24,7 @@ def test_the_config_and_the_template_picker_name_the_registrys_templates() -> No
 
 
 def test_the_dashboard_is_not_swept_and_every_business_workflow_is() -> None:
-    assert {"handover", "onboarding", "give-back", "opportunity"} == registry.SWEPT
+    assert {"handover", "onboarding", "give-back", "opportunity", "group-consult"} == registry.SWEPT
     assert registry.workflow("dashboard") is registry.DASHBOARD
     assert registry.workflow("nope") is None
 

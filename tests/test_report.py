@@ -44,6 +44,7 @@ def test_json_report_is_versioned_and_agrees_with_gitlab(world: World, tmp_path:
         "onboarding",
         "give-back",
         "opportunity",
+        "group-consult",
         "handover",
     ]
     handovers = next(w for w in data["workflows"] if w["workflow"] == "handover")

@@ -72,6 +72,9 @@ SAMPLES: Mapping[str, Mapping[str, object]] = {
         "why": "its iACV of $12,501 is at or over the $10,000 threshold for SMB",
         "narr": None,
         "due_date": date(2026, 3, 24),
+        "custom_deck": True,
+        "custom_deck_amount": 5000,
+        "account_team": (("SA", "sam"), ("SDR", "sid")),
     },
     "ldr": {
         "opportunity_id": "0070",
@@ -87,6 +90,22 @@ SAMPLES: Mapping[str, Mapping[str, object]] = {
         "consult_name": "Lightweight Deal Review",
         "why": "its iACV of $11,000 is at or over the $10,000 LDR threshold for Mid-Market",
         "due_date": date(2026, 3, 20),
+        "custom_deck": True,
+        "custom_deck_amount": 10000,
+    },
+    "group-consult": {
+        "manager": "alice",
+        "name": "Alice Adams",
+        "month": "March 2026",
+        "due_date": date(2026, 3, 31),
+        "consults": (("#7", "Opportunity Consult: Globex Ultimate (Globex Corp)", "bob"),),
+        "weekly": (
+            (date(2026, 2, 2), 3),
+            (date(2026, 2, 9), 1),
+            (date(2026, 2, 16), 2),
+            (date(2026, 2, 23), 0),
+        ),
+        "weekly_target": 2,
     },
 }
 TASK_LINE = re.compile(r"^\s*[-*+] \[[ xX~]\] ")
@@ -127,6 +146,7 @@ def test_titles_carry_the_values() -> None:
         "give-back": "Give Back Project: Erin Evans",
         "consult": "Opportunity Consult: Globex Ultimate (Globex Corp)",
         "ldr": "Lightweight Deal Review: Initech Premium (Initech)",
+        "group-consult": "Group consult March 2026: Alice Adams",
     }
     assert load_info("give-back").labels == ("Give Back Project",)
 
@@ -231,6 +251,7 @@ def test_the_consult_checks_every_meddppicc_letter() -> None:
         "Competition",
     ]
     assert [s.title for s in parsed.sections] == [
+        "Account team",
         "MEDDPPICC",
         "Command Plan",
         "Close plan",
@@ -317,7 +338,8 @@ def test_the_documented_variables_are_the_ones_used() -> None:
 
 
 def test_an_unknown_kind_lists_the_kinds() -> None:
-    with pytest.raises(TemplateError, match="handover, onboarding, give-back, consult, ldr"):
+    kinds = "handover, onboarding, give-back, consult, ldr, group-consult"
+    with pytest.raises(TemplateError, match=kinds):
         render("party", {})
 
 

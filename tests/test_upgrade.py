@@ -73,7 +73,7 @@ def test_the_shipped_templates_change_nothing_in_an_issue_they_rendered() -> Non
 def test_items_that_depend_on_data_are_never_inserted_or_retired(tmp_path: Path) -> None:
     """An Enterprise hire's plan has no Required 7: a new version must not add
     them (they sit inside `{% if department == "Commercial" %}`)."""
-    folder = _templates(tmp_path, "onboarding", ("version: 2", "version: 3"))
+    folder = _templates(tmp_path, "onboarding", ("version: 3", "version: 4"))
     spec = load_spec("onboarding", folder)
     assert spec.item("onboarding.required-7-read") is not None
     assert not spec.item("onboarding.required-7-read").static  # type: ignore[union-attr]
@@ -81,7 +81,7 @@ def test_items_that_depend_on_data_are_never_inserted_or_retired(tmp_path: Path)
     commercial = upgrade(_onboarding("Commercial"), spec)
     for result in (enterprise, commercial):
         assert not result.changes_items
-        assert "version=3 -->" in result.description
+        assert "version=4 -->" in result.description
     assert "Required 7" not in enterprise.description
 
 
@@ -169,7 +169,7 @@ def test_a_version_that_changes_no_item_writes_nothing() -> None:
         {"onboarding": bumped},
     )
     assert len(result) == 0 and result.notes  # said, not written
-    assert spec.version == 2
+    assert spec.version == 3
 
 
 def test_carry_ticks_gives_up_when_more_than_a_box_changed() -> None:
@@ -179,3 +179,27 @@ def test_carry_ticks_gives_up_when_more_than_a_box_changed() -> None:
     assert carry_ticks(seen, ticked, planned) == planned.replace("[ ] a", "[x] a")
     assert carry_ticks(seen, seen.replace("a <!--", "A <!--"), planned) is None
     assert carry_ticks(seen, seen + "- [ ] c\n", planned) is None
+
+
+def test_a_reworded_item_inside_a_block_takes_the_new_text() -> None:
+    """Row 6 (ES: "having a complete Command Plan for all $50k+ NARR
+    opportunities"): version 3 rewords an item that only non-Commercial plans
+    hold; an open plan with the old text takes the new one, its tick kept."""
+    old_text = (
+        "🔴 Have a complete Command Plan, with MEDDPPICC, for every opportunity that needs one"
+    )
+    spec = load_spec("onboarding")
+    assert spec.item("onboarding.command-plans") is None  # not in the Commercial render
+    current = _onboarding("Enterprise")
+    key = "task:onboarding.command-plans"
+    new_line = next(line for line in current.splitlines() if key in line)
+    assert "$50k+ NARR" in new_line
+    for box in (" ", "x"):
+        before = current.replace(new_line, f"- [{box}] {old_text} <!-- {key} -->")
+        before = before.replace("version=3 -->", "version=2 -->")
+        result = upgrade(before, spec)
+        assert result.reworded == ("onboarding.command-plans",) and not result.conflicts
+        assert result.description == current.replace(new_line, new_line.replace("[ ]", f"[{box}]"))
+        assert upgrade(result.description, spec).description == result.description
+    # the Commercial plan has no such item: nothing is inserted
+    assert key not in upgrade(_onboarding("Commercial"), spec).description

@@ -136,7 +136,8 @@ def test_a_conflicting_edit_is_left_alone_and_said_once(world: World) -> None:
     world.person("heidi").update_issue(kim.iid, {"description": body})
     _edit(
         folder / "onboarding.md.j2",
-        ("version: 2\n", f'version: 3\nreworded:\n  onboarding.plan-agreed: ["{BUDDY}"]\n'),
+        ("version: 3\n", "version: 4\n"),
+        ("reworded:\n", f'reworded:\n  onboarding.plan-agreed: ["{BUDDY}"]\n'),
         (f"- [ ] {BUDDY} <!--", f"- [ ] {BUDDY_NOW} <!--"),
     )
     before = world.writes()

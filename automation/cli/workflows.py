@@ -146,7 +146,9 @@ def consults_sync(
     for problem in (*export.warnings, *export.problems):
         err.print(problem, markup=False)
     bot = state.bot()
-    plan = bot.plan_consults(export, state.date())
+    index = bot.index(checklists=False)  # listed once for both plans
+    plan = bot.plan_consults(export, state.date(), index)
+    plan = plan + bot.plan_group_consults(state.date(), index)
     run_plan(bot, plan, dry_run=dry_run, as_json=as_json, title="Consults", command="consults sync")
 
 

@@ -296,6 +296,9 @@ def _data(env: Environment, team: Team, opp: Opportunity, kind: str) -> dict[str
         "consult_name": name,
         "why": why,
         "narr": opp.narr,
+        "custom_deck": thresholds.custom_deck(opp.amount),
+        "custom_deck_amount": thresholds.custom_deck_amount,
+        "account_team": tuple((role.upper(), user) for role, user in opp.team),
         "due_date": due_date(
             env, registry.kind(kind).settings(env.config).due_days, opp.close_date
         ),
@@ -352,7 +355,12 @@ def _create(env: Environment, team: Team, opp: Opportunity, kind: str) -> Action
         key=opp.key,
         settings=settings,
         data=data,
-        assignees=assignees(settings, {"owner": opp.owner, "manager": manager}),
+        # the account team joins a consult (ASM: "entire account team (AE, SA,
+        # CSM, and SDR)"): assigned too where the tier allows several assignees
+        assignees=[
+            *assignees(settings, {"owner": opp.owner, "manager": manager}),
+            *(user for _, user in opp.team if kind == "consult"),
+        ],
         due_date=due,
         extra_labels=[env.labels.segment(str(opp.segment))],
     )

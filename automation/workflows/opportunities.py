@@ -21,10 +21,16 @@ are matched case-insensitively, Salesforce's own names work too):
 | stage       | Stage                  | e.g. 3-Technical Evaluation, Closed Won  |
 | narr        | Net ARR                | net ARR in USD (Enterprise: Command Plan)|
 | consult_requested | Consult Requested | yes/no: the manager asked for a consult |
+| sa          | Solutions Architect    | GitLab username of the account's SA      |
+| csm         | Customer Success Manager | GitLab username of the account's CSM   |
+| sdr         | SDR                    | GitLab username of the account's SDR     |
 
 `narr` and `consult_requested` are optional (the Enterprise rules read them;
 handbook: "a complete Command Plan for all $50k+ NARR opportunities", and the
-Area Sales Manager picks the opportunities that get a consult).
+Area Sales Manager picks the opportunities that get a consult). `sa`, `csm`
+and `sdr` are optional too: the account team a consult names and, on GitLab
+Premium, assigns (handbook: "entire account team (AE, SA, CSM, and SDR)");
+like the owner, a name that is not a GitLab user makes the row bad.
 """
 
 from __future__ import annotations
@@ -51,6 +57,9 @@ from automation.errors import InputError
 from automation.fields import Segment, UsernameOrMention
 from automation.marker import key_part, legacy_key
 
+# the account team's columns, in the order the consult names them (the AE is the owner)
+TEAM_ROLES = ("sa", "csm", "sdr")
+
 COLUMNS = (
     "id",
     "name",
@@ -63,6 +72,7 @@ COLUMNS = (
     "stage",
     "narr",
     "consult_requested",
+    *TEAM_ROLES,
 )
 ALIASES = {
     "opportunity id": "id",
@@ -74,6 +84,8 @@ ALIASES = {
     "incremental acv": "iacv",
     "net arr": "narr",
     "consult requested": "consult_requested",
+    "solutions architect": "sa",
+    "customer success manager": "csm",
 }
 
 
@@ -91,6 +103,12 @@ class Opportunity:
     line: int = 0
     narr: Decimal | None = None
     requested: bool = False  # the manager asked for a consult (Enterprise: the ASM)
+    team: tuple[tuple[str, str], ...] = ()  # (column, username): the account team
+
+    @property
+    def people(self) -> tuple[str, ...]:
+        """Every GitLab username the row names: the owner, then the account team."""
+        return (self.owner, *(user for _, user in self.team))
 
     @property
     def key(self) -> str:
@@ -189,6 +207,9 @@ class OpportunityRow(BaseModel):
     amount: Annotated[Decimal | None, BeforeValidator(_amount)] = None
     narr: Annotated[Decimal | None, BeforeValidator(_amount)] = None
     consult_requested: Annotated[bool, BeforeValidator(_yes)] = False
+    sa: UsernameOrMention | None = None
+    csm: UsernameOrMention | None = None
+    sdr: UsernameOrMention | None = None
     name: str = ""
     account: str = ""
     stage: str = ""
@@ -207,11 +228,16 @@ class OpportunityRow(BaseModel):
             line=line,
             narr=self.narr,
             requested=self.consult_requested,
+            team=tuple(
+                (role, user)
+                for role in TEAM_ROLES
+                if (user := getattr(self, role)) is not None and user != self.owner
+            ),
         )
 
 
 def _row(values: dict[str, str], line: int) -> Opportunity:
-    optional = ("amount", "narr", "consult_requested")
+    optional = ("amount", "narr", "consult_requested", *TEAM_ROLES)
     cells = {k: v for k, v in values.items() if not (k in optional and not v)}
     return validate_row(OpportunityRow, cells).opportunity(line)
 
@@ -256,20 +282,30 @@ def _parse(opened: CsvStream) -> Export:
 
 
 def check_owners(export: Export, exists: Callable[[str], bool]) -> Export:
-    """The export with every row whose owner is not a GitLab user moved to its
-    problems (`file:line: owner: ...`), each owner looked up once."""
+    """The export with every row whose owner (or account team member) is not a
+    GitLab user moved to its problems (`file:line: owner: ...`, `...: sa: ...`),
+    each name looked up once."""
     known: dict[str, bool] = {}
-    for name in (o.owner for o in export.opportunities):
+    for name in (p for o in export.opportunities for p in o.people):
         if name not in known:
             known[name] = exists(name)
-    bad = [o for o in export.opportunities if not known[o.owner]]
+    bad: list[tuple[Opportunity, str, str]] = []
+    for o in export.opportunities:
+        named = (("owner", o.owner), *o.team)
+        unknown = next(((c, n) for c, n in named if not known[n]), None)
+        if unknown is not None:
+            bad.append((o, *unknown))
     if not bad:
         return export
+    dropped = {o.key for o, _, _ in bad}
     return replace(
         export,
-        opportunities=tuple(o for o in export.opportunities if known[o.owner]),
+        opportunities=tuple(o for o in export.opportunities if o.key not in dropped),
         problems=(
             *export.problems,
-            *(f"{export.source}:{o.line}: owner: unknown GitLab user '{o.owner}'" for o in bad),
+            *(
+                f"{export.source}:{o.line}: {column}: unknown GitLab user '{name}'"
+                for o, column, name in bad
+            ),
         ),
     )
