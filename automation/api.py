@@ -240,8 +240,10 @@ class GitLabApi(HooksAndNotes):
         labels: Sequence[str] = (),
         state: str = "opened",
         updated_after: str | None = None,
+        dated: Callable[[str | None, float], None] | None = None,
     ) -> Iterator[Issue]:
-        """Stream issues oldest first, 100 per request.
+        """Stream issues oldest first, 100 per request. `dated` is told the
+        first page's `Date` header (GitLab's clock) and how long it took.
 
         Up to LIST_WINDOW pages are in flight at once and yielded in order: one
         page after another, 10,000 issues cost 100 round trips end to end. GitLab's
@@ -257,7 +259,7 @@ class GitLabApi(HooksAndNotes):
             params["labels"] = ",".join(labels)
         if updated_after:
             params["updated_after"] = updated_after
-        first, last = self._issue_page(params, 1)
+        first, last = self._issue_page(params, 1, dated)
         yield from map(rest_fields.issue, first)
         if len(first) < PAGE_SIZE or last == 1:
             return
@@ -280,7 +282,10 @@ class GitLabApi(HooksAndNotes):
                     future.cancel()
 
     def _issue_page(
-        self, params: Mapping[str, Any], page: int
+        self,
+        params: Mapping[str, Any],
+        page: int,
+        dated: Callable[[str | None, float], None] | None = None,
     ) -> tuple[list[dict[str, Any]], int | None]:
         """One page of a listing and GitLab's X-Total-Pages (None when not sent)."""
         path = self._project.issues.path
@@ -296,6 +301,8 @@ class GitLabApi(HooksAndNotes):
         data = response.json()
         if not isinstance(data, list):
             raise GitLabError(f"GitLab at {self.settings.host} answered a list of issues oddly")
+        if dated is not None:
+            dated(response.headers.get("Date"), response.elapsed.total_seconds())
         total = response.headers.get("X-Total-Pages", "")
         return data, int(total) if total.isdigit() else None
 

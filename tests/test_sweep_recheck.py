@@ -1,0 +1,90 @@
+"""A sweep writes nothing stale (issue 15.1): an issue a person (or the webhook
+receiver, on a person's tick) closed or changed after the sweep's listing was
+read gets no label and no nudge from that listing; the rest of the plan is
+written, for one more list request."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from automation.bot import Bot
+from tests.e2e import World, as_user
+from tests.test_sweep_cost import DAY, LATE, imported
+
+LIST = "GET /projects/:id/issues"
+
+
+def lists(world: World) -> int:
+    return world.sandbox.requests.by_kind().get(LIST, 0)
+
+
+def two_overdue(world: World, tmp_path: Path) -> tuple[Bot, int, int]:
+    """Two handovers that fall overdue on LATE: the sweep would nudge both."""
+    imported(world, tmp_path)
+    world.at(LATE)
+    acme, globex = sorted(world.issues("handover"), key=lambda i: i.iid)
+    return world.new_bot(), acme.iid, globex.iid
+
+
+def test_an_issue_closed_between_the_listing_and_the_writes_gets_nothing(
+    world: World, tmp_path: Path
+) -> None:
+    bot, closed, other = two_overdue(world, tmp_path)
+    listing = bot.listing()  # what `salesbot run` reads first
+    # meanwhile carol finishes her handover and closes it in GitLab
+    issue = as_user(world.sandbox, "carol").issues.get(closed)
+    issue.state_event = "close"
+    issue.save()
+    before = lists(world)
+    plan = bot.plan_sweep(date.fromisoformat(LATE), listing=listing)
+    assert lists(world) - before == 1  # the one look at what changed since
+    report = bot.apply(plan)
+    assert not report.failures
+    after = world.api.get_issue(closed)
+    assert after.state == "closed" and "status::overdue" not in after.labels
+    assert world.notes(closed) == []  # no nudge on a closed issue
+    # the sweep still did everything else
+    kept = world.api.get_issue(other)
+    assert "status::overdue" in kept.labels
+    (nudge,) = world.notes(other)
+    assert "behind plan" in nudge.body
+
+
+def test_an_issue_changed_meanwhile_is_planned_again_from_gitlabs_copy(
+    world: World, tmp_path: Path
+) -> None:
+    bot, moved, other = two_overdue(world, tmp_path)
+    listing = bot.listing()
+    # meanwhile the manager moves the handover's due date a month on: not overdue
+    issue = as_user(world.sandbox, "alice").issues.get(moved)
+    issue.due_date = "2027-01-20"
+    issue.save()
+    report = bot.apply(bot.plan_sweep(date.fromisoformat(LATE), listing=listing))
+    assert not report.failures
+    assert "status::overdue" not in world.api.get_issue(moved).labels
+    assert world.notes(moved) == []
+    assert "status::overdue" in world.api.get_issue(other).labels
+
+
+def test_a_sweep_with_nothing_to_write_makes_no_extra_request(
+    world: World, tmp_path: Path
+) -> None:
+    imported(world, tmp_path)
+    world.at(DAY)
+    assert world.cli("sweep", today=DAY).code == 0
+    world.sandbox.requests.clear()
+    assert world.cli("sweep", today=DAY).code == 0
+    assert world.writes() == 0 and lists(world) == 1  # the listing only
+
+
+def test_the_cli_sweep_rechecks_too_and_writes_the_same_as_without_changes(
+    world: World, tmp_path: Path
+) -> None:
+    imported(world, tmp_path)
+    world.at(LATE)
+    world.sandbox.requests.clear()
+    assert world.cli("sweep", today=LATE).code == 0
+    assert lists(world) == 2  # the listing, and the look at what changed since
+    for issue in world.issues("handover"):
+        assert "status::overdue" in issue.labels and len(world.notes(issue.iid)) == 1
