@@ -245,10 +245,16 @@ def bench(
                 summaries += len(found)
                 doubled += max(0, len(found) - 1)
             took = [t for _, t, _ in answers]
+            # every answer is 202 "accepted": what became of an event is in the log
+            # (a job's line when it is done; a folded, duplicate or dropped event's own)
             outcomes: dict[str, int] = {}
-            for _, _, outcome in answers:
+            taken = lines.take()
+            for line in taken:
+                outcome = str(line.get("outcome"))
+                if outcome in ("done", "failed"):
+                    outcome = "queued"
                 outcomes[outcome] = outcomes.get(outcome, 0) + 1
-            done_lines = [x for x in lines.take() if x.get("outcome") in ("done", "failed")]
+            done_lines = [x for x in taken if x.get("outcome") in ("done", "failed")]
             event_waits = [(x["waited_ms"] + x["took_ms"]) / 1000 for x in done_lines]
             figures.burst = {
                 "events": total,

@@ -22,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from automation.receiver.intake import lower_priority
+
 Submitted = Literal["queued", "coalesced", "dropped", "stopping"]
 DEFAULT_WORKERS = 4
 DEFAULT_CAPACITY = 1000
@@ -43,8 +45,10 @@ class Dispatcher:
         *,
         workers: int = DEFAULT_WORKERS,
         capacity: int = DEFAULT_CAPACITY,
+        nice: int = 0,
     ) -> None:
         self._handle = handle
+        self._nice = nice  # workers this much nicer than the answering thread
         self.workers = max(1, workers)
         self.capacity = max(1, capacity)
         self._queues: list[queue.SimpleQueue[Job | None]] = [
@@ -68,8 +72,9 @@ class Dispatcher:
             self._threads.append(thread)
         return self
 
-    def submit(self, iid: int, event: dict[str, object]) -> Submitted:
-        """Queue an event for issue `iid`; never blocks."""
+    def submit(self, iid: int, event: dict[str, object], arrived: float | None = None) -> Submitted:
+        """Queue an event for issue `iid` (that arrived at `arrived`, a
+        `time.monotonic()`; default now); never blocks."""
         with self._lock:
             if self._stopping:
                 return "stopping"
@@ -81,7 +86,7 @@ class Dispatcher:
             if len(self._waiting) >= self.capacity:
                 self.dropped += 1
                 return "dropped"
-            job = Job(iid, [event])
+            job = Job(iid, [event], time.monotonic() if arrived is None else arrived)
             self._waiting[iid] = job
         self._queues[iid % self.workers].put(job)
         return "queued"
@@ -92,6 +97,7 @@ class Dispatcher:
             return len(self._waiting)
 
     def _work(self, jobs: queue.SimpleQueue[Job | None]) -> None:
+        lower_priority(self._nice)
         while True:
             job = jobs.get()
             if job is None:
