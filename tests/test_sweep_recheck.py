@@ -67,9 +67,7 @@ def test_an_issue_changed_meanwhile_is_planned_again_from_gitlabs_copy(
     assert "status::overdue" in world.api.get_issue(other).labels
 
 
-def test_a_sweep_with_nothing_to_write_makes_no_extra_request(
-    world: World, tmp_path: Path
-) -> None:
+def test_a_sweep_with_nothing_to_write_makes_no_extra_request(world: World, tmp_path: Path) -> None:
     imported(world, tmp_path)
     world.at(DAY)
     assert world.cli("sweep", today=DAY).code == 0
