@@ -228,7 +228,9 @@ def bench(
             sweep_report = bot.apply(bot.plan_sweep(TODAY))  # races the receiver's backlog
             deadline = time.monotonic() + 300
             while (
-                receiver.dispatcher.queued or receiver.dispatcher.in_flight
+                receiver.intake.waiting
+                or receiver.dispatcher.queued
+                or receiver.dispatcher.in_flight
             ) and time.monotonic() < deadline:
                 time.sleep(0.05)
             # what the racing sweep could not do (a failed request), the next one does
@@ -251,7 +253,7 @@ def bench(
             taken = lines.take()
             for line in taken:
                 outcome = str(line.get("outcome"))
-                if outcome in ("done", "failed"):
+                if "took_ms" in line:  # a job's line: done, failed, closed...
                     outcome = "queued"
                 outcomes[outcome] = outcomes.get(outcome, 0) + 1
             done_lines = [x for x in taken if x.get("outcome") in ("done", "failed")]

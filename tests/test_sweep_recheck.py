@@ -8,8 +8,15 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from automation import recheck
+from automation.actions import IssueRef, Plan, Step, UpdateIssue
 from automation.bot import Bot
+from automation.records import Issue
 from tests.e2e import World, as_user
+from tests.factories import issue as make_issue
 from tests.test_sweep_cost import DAY, LATE, imported
 
 LIST = "GET /projects/:id/issues"
@@ -86,3 +93,40 @@ def test_the_cli_sweep_rechecks_too_and_writes_the_same_as_without_changes(
     assert lists(world) == 2  # the listing, and the look at what changed since
     for issue in world.issues("handover"):
         assert "status::overdue" in issue.labels and len(world.notes(issue.iid)) == 1
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(st.integers(min_value=1, max_value=8), max_size=20),
+    st.dictionaries(st.integers(min_value=1, max_value=8), st.booleans(), max_size=8),
+)
+def test_revise_drops_closed_issues_steps_and_keeps_every_other_in_order(
+    targets: list[int], changed: dict[int, bool]
+) -> None:
+    """Steps of issues not changed stay as they were, in order; a changed issue
+    that closed keeps no step; one still open gets its new plan, once."""
+    plan = Plan(tuple(Step("handover", UpdateIssue(IssueRef(iid=t))) for t in targets))
+    fresh = {
+        iid: make_issue(iid, None, state="opened" if still_open else "closed")
+        for iid, still_open in changed.items()
+    }
+
+    def replan(found: Issue) -> Plan:
+        if not found.is_open:
+            return Plan()
+        return Plan((Step("handover", UpdateIssue(IssueRef(iid=found.iid), reason="again")),))
+
+    out = recheck.revise(plan, fresh, replan)
+    unchanged = [s for s in plan if recheck.target_iid(s) not in fresh]
+    assert [s for s in out if recheck.target_iid(s) not in fresh] == unchanged
+    for iid, still_open in changed.items():
+        mine = [s for s in out if recheck.target_iid(s) == iid]
+        planned = iid in targets
+        assert len(mine) == (1 if still_open and planned else 0)
+        assert all(isinstance(s.action, UpdateIssue) and s.action.reason == "again" for s in mine)
+
+
+def test_since_is_gitlabs_date_less_a_second_and_the_time_the_page_took() -> None:
+    assert recheck.since("Thu, 03 Dec 2026 09:00:00 GMT", 0.2) == "2026-12-03T08:59:58Z"
+    assert recheck.since("Thu, 03 Dec 2026 09:00:00 GMT", 0.0) == "2026-12-03T08:59:59Z"
+    assert recheck.since(None, 0.1) is None and recheck.since("garbage", 0.1) is None

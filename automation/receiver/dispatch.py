@@ -22,8 +22,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from automation.receiver.intake import lower_priority
-
 Submitted = Literal["queued", "coalesced", "dropped", "stopping"]
 DEFAULT_WORKERS = 4
 DEFAULT_CAPACITY = 1000
@@ -45,10 +43,8 @@ class Dispatcher:
         *,
         workers: int = DEFAULT_WORKERS,
         capacity: int = DEFAULT_CAPACITY,
-        nice: int = 0,
     ) -> None:
         self._handle = handle
-        self._nice = nice  # workers this much nicer than the answering thread
         self.workers = max(1, workers)
         self.capacity = max(1, capacity)
         self._queues: list[queue.SimpleQueue[Job | None]] = [
@@ -97,7 +93,6 @@ class Dispatcher:
             return len(self._waiting)
 
     def _work(self, jobs: queue.SimpleQueue[Job | None]) -> None:
-        lower_priority(self._nice)
         while True:
             job = jobs.get()
             if job is None:

@@ -20,7 +20,6 @@ from automation.bot import Bot
 from automation.errors import InputError
 from automation.receiver.app import Identity, Receiver
 from automation.receiver.dispatch import DEFAULT_CAPACITY, DEFAULT_WORKERS, Dispatcher
-from automation.receiver.intake import BACKGROUND_NICE
 from automation.receiver.work import Worker
 
 SECRET_VARIABLE = "SALESBOT_WEBHOOK_SECRET"
@@ -54,12 +53,8 @@ def build(
         bot_label=bot.config.labels.bot,
         project=bot.api.settings.project,
     )
-    dispatcher = Dispatcher(
-        Worker(bot, today), workers=workers, capacity=capacity, nice=BACKGROUND_NICE
-    )
-    return Receiver(
-        secret=secret, identity=identity, dispatcher=dispatcher, intake_nice=BACKGROUND_NICE
-    )
+    dispatcher = Dispatcher(Worker(bot, today), workers=workers, capacity=capacity)
+    return Receiver(secret=secret, identity=identity, dispatcher=dispatcher)
 
 
 def _config(receiver: Receiver, host: str, port: int) -> uvicorn.Config:
