@@ -37,8 +37,9 @@ from automation.receiver.intake import Accepted, Intake
 MAX_BODY = 25 * 1024 * 1024
 
 
+SWITCH_INTERVAL = 0.001  # seconds: see Receiver._lifespan
+
 _JSON = "application/json"
-SWITCH_INTERVAL = 0.001  # seconds
 # built once: answering costs no serialisation
 _ACCEPTED = Response(b'{"outcome":"accepted"}', 202, media_type=_JSON)
 _DROPPED = Response(b'{"outcome":"dropped"}', 202, media_type=_JSON)

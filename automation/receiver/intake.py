@@ -23,6 +23,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from automation.receiver import logs
+
 DEFAULT_CAPACITY = 10_000  # deliveries waiting to be read
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024  # their bodies, in all
 
@@ -80,6 +82,12 @@ class Intake:
                 return
             try:
                 self._read(accepted)
+            except Exception as exc:  # a bug must not stop the intake
+                logs.event(
+                    **accepted.fields,
+                    outcome="failed",
+                    failures=[f"internal error: {type(exc).__name__}"],
+                )
             finally:
                 with self._lock:
                     self.waiting -= 1
