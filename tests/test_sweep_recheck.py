@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -130,3 +131,9 @@ def test_since_is_gitlabs_date_less_a_second_and_the_time_the_page_took() -> Non
     assert recheck.since("Thu, 03 Dec 2026 09:00:00 GMT", 0.2) == "2026-12-03T08:59:58Z"
     assert recheck.since("Thu, 03 Dec 2026 09:00:00 GMT", 0.0) == "2026-12-03T08:59:59Z"
     assert recheck.since(None, 0.1) is None and recheck.since("garbage", 0.1) is None
+
+
+def test_the_sandbox_dates_its_answers_by_its_own_clock_as_gitlab_does(world: World) -> None:
+    world.at(LATE)
+    answer = requests.get(f"{world.sandbox.url}/api/v4/version", timeout=5)
+    assert answer.headers["Date"] == "Mon, 21 Dec 2026 09:00:00 GMT"
