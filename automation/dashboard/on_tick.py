@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from automation import registry
 from automation.actions import EditIssue, IssueRef, Plan
 from automation.applier import Report, same_text
+from automation.dashboard import Prepared, carry_out
 from automation.dashboard.boxes import (
     WORKFLOW,
     DashboardSettings,
@@ -33,6 +34,7 @@ from automation.dashboard.boxes import (
     read_notices,
     settings_for,
 )
+from automation.dashboard.plan import plan_ticks
 from automation.dashboard.reading import Reading
 from automation.dashboard.ticks import requesters, ticked
 from automation.errors import NotFoundError
@@ -123,9 +125,6 @@ def _with_notices(
 
 def carry_out_ticks(bot: Bot, today: date, board: Issue) -> Report:
     """The receiver's work for a tick on the dashboard issue `board` (just read)."""
-    from automation.dashboard import Prepared, carry_out
-    from automation.dashboard.plan import plan_ticks
-
     settings = settings_for(bot.config)
     reading = read_ticked(bot, today, board, settings)
     result = carry_out(bot, Prepared(reading, plan_ticks(reading)))
