@@ -137,3 +137,37 @@ def test_the_sandbox_dates_its_answers_by_its_own_clock_as_gitlab_does(world: Wo
     world.at(LATE)
     answer = requests.get(f"{world.sandbox.url}/api/v4/version", timeout=5)
     assert answer.headers["Date"] == "Mon, 21 Dec 2026 09:00:00 GMT"
+
+
+def test_the_receiver_finishing_an_issue_meanwhile_leaves_the_sweep_nothing_to_undo(
+    world: World,
+) -> None:
+    """The race of README "A webhook and a scheduled run at once": the sweep
+    lists, the receiver completes and closes a handover on its last tick, the
+    sweep writes; the closed issue keeps what the receiver wrote."""
+    from tests.receiver_helpers import GitLab, idle, receiver, wait_for
+    from tests.test_receiver import DAY, open_handover, tick_first
+
+    done, other = open_handover(world, "Acme Corp"), open_handover(world, "Globex")
+    bot = world.new_bot()
+    world.tick_all("carol", other)  # a sweep has this one to complete too
+    tick_first(world, done)  # from this listing the sweep would label it in progress
+    listing = bot.listing()
+    with receiver(world.sandbox, world.config, DAY) as running:
+        gitlab = GitLab(world.sandbox, running.url)
+        world.tick_all("carol", done)
+        assert gitlab.send(gitlab.issue_event(done, "carol")).status_code == 202
+        wait_for(lambda: not world.api.get_issue(done).is_open)
+        wait_for(lambda: idle(running))
+    closed = world.api.get_issue(done)
+    notes = len(world.notes(done))
+    report = bot.apply(bot.plan_sweep(DAY, listing=listing))
+    assert not report.failures
+    assert all(o.step.action.target.iid != done for o in report.outcomes)
+    after = world.api.get_issue(done)
+    assert (after.labels, after.state, len(world.notes(done))) == (
+        closed.labels,
+        "closed",
+        notes,
+    )
+    assert not world.api.get_issue(other).is_open  # the sweep finished the other one
