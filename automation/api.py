@@ -268,8 +268,10 @@ class GitLabApi(HooksAndNotes):
         labels: Sequence[str] = (),
         state: str = "opened",
         updated_after: str | None = None,
+        dated: Callable[[str | None, float], None] | None = None,
     ) -> Iterator[Issue]:
-        """Stream issues oldest first, 100 per request.
+        """Stream issues oldest first, 100 per request. `dated` is told the
+        first page's `Date` header (GitLab's clock) and how long it took.
 
         Up to LIST_WINDOW pages are in flight at once and yielded in order: one
         page after another, 10,000 issues cost 100 round trips end to end. Only
@@ -289,7 +291,7 @@ class GitLabApi(HooksAndNotes):
             params["labels"] = ",".join(labels)
         if updated_after:
             params["updated_after"] = updated_after
-        first = self._issue_page(params, 1)
+        first = self._issue_page(params, 1, dated)
         yield from map(rest_fields.issue, first.rows)
         if not first.more:
             return
@@ -323,8 +325,14 @@ class GitLabApi(HooksAndNotes):
                 for future in pending:
                     future.cancel()
 
-    def _issue_page(self, params: Mapping[str, Any], number: int) -> Page:
-        """One page of a listing with what GitLab's headers say about the rest."""
+    def _issue_page(
+        self,
+        params: Mapping[str, Any],
+        number: int,
+        dated: Callable[[str | None, float], None] | None = None,
+    ) -> Page:
+        """One page of a listing with what GitLab's headers say about the rest;
+        `dated` hears GitLab's Date header and how long the answer took."""
         path = self._project.issues.path
 
         def fetch() -> requests.Response:
@@ -338,6 +346,8 @@ class GitLabApi(HooksAndNotes):
         data = response.json()
         if not isinstance(data, list):
             raise GitLabError(f"GitLab at {self.settings.host} answered a list of issues oddly")
+        if dated is not None:
+            dated(response.headers.get("Date"), response.elapsed.total_seconds())
         return Page.of(data, response.headers)
 
     def get_issue(self, iid: int) -> Issue:

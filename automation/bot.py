@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
-from automation import registry
+from automation import recheck, registry
 from automation.actions import LinkIssues, Plan, Step
 from automation.api import GitLabApi
 from automation.applier import Applier, Outcome, Report
@@ -87,8 +87,16 @@ class Bot:
 
     # -- reading GitLab ------------------------------------------------------
 
-    def issues(self, *, state: str) -> Iterator[Issue]:
-        return self.api.iter_issues(labels=[self.config.labels.bot], state=state)
+    def issues(
+        self,
+        *,
+        state: str,
+        updated_after: str | None = None,
+        dated: Callable[[str | None, float], None] | None = None,
+    ) -> Iterator[Issue]:
+        return self.api.iter_issues(
+            labels=[self.config.labels.bot], state=state, updated_after=updated_after, dated=dated
+        )
 
     def index(self, *, state: str = "all", checklists: bool = True) -> Index:
         """Every bot issue (closed ones too, so a finished handover is not reopened).
@@ -104,7 +112,13 @@ class Bot:
     def listing(self) -> Listing:
         """Every bot issue, closed ones too, in one streamed listing (one
         request per 100 issues) that a whole run shares."""
-        return Listing.of(self.issues(state="all"), self.api.me().username)
+        began: list[str | None] = [None]
+
+        def dated(header: str | None, elapsed: float) -> None:
+            began[0] = recheck.since(header, elapsed)
+
+        found = Listing.of(self.issues(state="all", dated=dated), self.api.me().username)
+        return replace(found, since=began[0])
 
     def after_writes(self, listing: Listing, outcomes: Iterable[Outcome]) -> Listing:
         """`listing` with the issues these writes touched as GitLab has them now:
@@ -227,16 +241,24 @@ class Bot:
         # per key, every issue listed (without its description) and the oldest's steps
         groups: dict[tuple[str, str], list[Tracked]] = {}
         decided: dict[tuple[str, str], list[Step] | Future[list[Step]]] = {}
+        seen: dict[int, int] = {}  # iid: fingerprint of the copy planned from
+        planned: set[int] = set()  # iids decided (not duplicates)
+        began: list[str | None] = [listing.since if listing else None]
+
+        def dated(header: str | None, elapsed: float) -> None:
+            began[0] = recheck.since(header, elapsed)
+
         with (
             _Background(HISTORY_WORKERS) as background,
             report_progress("sweep: checking open issues", None) as progress,
         ):
-            issues = listing.open_issues() if listing else self.issues(state="opened")
+            issues = listing.open_issues() if listing else self.issues(state="opened", dated=dated)
             for issue in issues:
                 progress.advance()
                 item = track(issue, bot)
                 if item is None or (shard and not shard.owns(*item.key)):
                     continue
+                seen[issue.iid] = recheck.fingerprint(issue)
                 slim = Tracked(item.marker, replace(issue, description=""))
                 group = groups.setdefault(item.key, [])
                 # The list is oldest first, so this is the first of its key unless
@@ -245,6 +267,7 @@ class Bot:
                 oldest = not group or age(slim) < min(map(age, group))
                 if oldest and item.marker.workflow in registry.SWEPT:
                     decided[item.key] = self._decide(env, item, bot, background)
+                    planned.add(issue.iid)
                 group.append(slim)
             duplicates: list[Duplicate] = []
             for group in groups.values():
@@ -255,7 +278,29 @@ class Bot:
             for key in sorted(groups, key=lambda k: min(map(age, groups[k]))):
                 found = decided.get(key, [])
                 steps.extend(found.result() if isinstance(found, Future) else found)
-        return Plan(tuple(steps))
+        return self._recheck(Plan(tuple(steps)), today, began[0], seen, planned)
+
+    def _recheck(
+        self, plan: Plan, today: date, since: str | None, seen: dict[int, int], planned: set[int]
+    ) -> Plan:
+        """`plan`, less what a person (or the receiver) made stale since the
+        listing: one list of the issues updated since (`automation.recheck`).
+        Nothing to write, or no `Date` from GitLab: no request."""
+        wanted = recheck.to_recheck(plan, seen)
+        if not wanted or since is None:
+            return plan
+        changed = {
+            issue.iid: issue
+            for issue in self.issues(state="all", updated_after=since)
+            if issue.iid in wanted and recheck.fingerprint(issue) != seen[issue.iid]
+        }
+
+        def replan(fresh: Issue) -> Plan | None:
+            if fresh.is_open and fresh.iid not in planned:
+                return None  # a duplicate: still closed by the sweep
+            return self.plan_issue(fresh.iid, today, issue=fresh)
+
+        return recheck.revise(plan, changed, replan)
 
     def _decide(
         self, env: Environment, item: Tracked, bot: str, background: _Background

@@ -129,6 +129,8 @@ class Listing:
 
     tracked: tuple[Tracked, ...]
     texts: Mapping[int, bytes] = field(default_factory=dict)  # iid: compressed description
+    # `updated_after` for what changed since the listing began (automation.recheck)
+    since: str | None = None
 
     @classmethod
     def of(cls, issues: Iterable[Issue], bot_username: str) -> Listing:
@@ -178,7 +180,8 @@ class Listing:
         kept = [t for t in self.tracked if t.issue.iid not in fresh]
         texts = {iid: text for iid, text in self.texts.items() if iid not in fresh}
         new = Listing.of(fresh.values(), bot_username)
-        return Listing(tuple(sorted([*kept, *new.tracked], key=age)), {**texts, **new.texts})
+        tracked = tuple(sorted([*kept, *new.tracked], key=age))
+        return Listing(tracked, {**texts, **new.texts}, self.since)
 
     def full_of(self, *workflows: str) -> Iterator[Tracked]:
         """The issue of each key of these workflows (the oldest), with its description."""

@@ -228,7 +228,9 @@ def bench(
             sweep_report = bot.apply(bot.plan_sweep(TODAY))  # races the receiver's backlog
             deadline = time.monotonic() + 300
             while (
-                receiver.dispatcher.queued or receiver.dispatcher.in_flight
+                receiver.intake.waiting
+                or receiver.dispatcher.queued
+                or receiver.dispatcher.in_flight
             ) and time.monotonic() < deadline:
                 time.sleep(0.05)
             # what the racing sweep could not do (a failed request), the next one does
@@ -245,10 +247,16 @@ def bench(
                 summaries += len(found)
                 doubled += max(0, len(found) - 1)
             took = [t for _, t, _ in answers]
+            # every answer is 202 "accepted": what became of an event is in the log
+            # (a job's line when it is done; a folded, duplicate or dropped event's own)
             outcomes: dict[str, int] = {}
-            for _, _, outcome in answers:
+            taken = lines.take()
+            for line in taken:
+                outcome = str(line.get("outcome"))
+                if "took_ms" in line:  # a job's line: done, failed, closed...
+                    outcome = "queued"
                 outcomes[outcome] = outcomes.get(outcome, 0) + 1
-            done_lines = [x for x in lines.take() if x.get("outcome") in ("done", "failed")]
+            done_lines = [x for x in taken if x.get("outcome") in ("done", "failed")]
             event_waits = [(x["waited_ms"] + x["took_ms"]) / 1000 for x in done_lines]
             figures.burst = {
                 "events": total,

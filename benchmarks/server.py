@@ -163,6 +163,10 @@ def main(argv: list[str] | None = None) -> int:
     for hire in hires(args.n, seed=args.seed):
         sandbox.add_user(hire.username, hire.name)
     seeded = seed(sandbox, issues(args.n, stale=args.stale, seed=args.seed))
+    # the runs come a minute after the issues were made, as on a real GitLab
+    # whose clock moves: a sweep's look at what changed since its listing
+    # (automation.recheck) then finds what changed, not everything seeded
+    sandbox.set_time(datetime.combine(TODAY, time(9, 1), tzinfo=UTC))
     sandbox.options.latency = args.latency
     sandbox.start()
     hello = {

@@ -125,4 +125,5 @@ def wait_for(check: Callable[[], bool], timeout: float = 15.0) -> float:
 
 def idle(running: Running) -> bool:
     dispatcher = running.receiver.dispatcher
-    return dispatcher.queued == 0 and dispatcher.in_flight == 0
+    unread = running.receiver.intake.waiting
+    return unread == 0 and dispatcher.queued == 0 and dispatcher.in_flight == 0

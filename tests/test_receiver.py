@@ -13,7 +13,7 @@ import requests
 
 from automation import dashboard
 from tests.e2e import World
-from tests.receiver_helpers import GitLab, bot_for, idle, receiver, wait_for
+from tests.receiver_helpers import SECRET, GitLab, bot_for, idle, receiver, wait_for
 
 TODAY = "2026-11-27"
 DAY = date.fromisoformat(TODAY)
@@ -52,7 +52,7 @@ def test_ticking_the_last_box_completes_and_closes_the_issue_within_seconds(
         before = gitlab.issue_json(iid)
         world.tick_all("carol", iid)
         answer = gitlab.send(gitlab.issue_event(iid, "carol", previous=before))
-        assert answer.status_code == 202 and answer.json() == {"outcome": "queued"}
+        assert answer.status_code == 202 and answer.json() == {"outcome": "accepted"}
         assert answer.elapsed.total_seconds() < 0.1
         wait_for(lambda: not world.api.get_issue(iid).is_open)
         wait_for(lambda: idle(running))
@@ -83,34 +83,77 @@ def test_a_wrong_or_missing_secret_is_refused_without_any_gitlab_request(world: 
         assert health["unauthorized"] == 5 and health["processed"] == 0
 
 
-def test_a_redelivery_is_done_once_by_idempotency_key_or_by_body(world: World) -> None:
+def outcomes(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The receiver's log lines' outcomes, in order (the answer is always 202:
+    what became of a delivery is decided after answering)."""
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.getMessage().startswith("{")]
+    return [str(line["outcome"]) for line in lines if line.get("outcome") != "started"]
+
+
+def test_a_redelivery_is_done_once_by_idempotency_key_or_by_body(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
     iid = open_handover(world, "Acme Corp")
+    caplog.set_level(logging.INFO, "salesbot.receiver")
     with receiver(world.sandbox, world.config, DAY) as running:
         gitlab = GitLab(world.sandbox, running.url)
         tick_first(world, iid)
         delivery = gitlab.issue_event(iid, "carol")
-        assert gitlab.send(delivery).json()["outcome"] == "queued"
+        assert gitlab.send(delivery).json()["outcome"] == "accepted"
+        wait_for(lambda: idle(running))
+        assert outcomes(caplog)[-1] == "done"
         # GitLab 17.4+: a retry keeps the Idempotency-Key (and here the body too)
-        assert gitlab.send(delivery.retried()).json() == {"outcome": "duplicate"}
+        assert gitlab.send(delivery.retried()).status_code == 202
+        wait_for(lambda: idle(running))
+        assert outcomes(caplog)[-1] == "duplicate"
         # older GitLab sends no key: the same body is the same delivery
         older = gitlab.issue_event(iid, "carol")
-        assert gitlab.send(older, Idempotency_Key=None).json()["outcome"] != "duplicate"
-        assert gitlab.send(older, Idempotency_Key=None).json() == {"outcome": "duplicate"}
+        assert gitlab.send(older, Idempotency_Key=None).status_code == 202
         wait_for(lambda: idle(running))
+        assert outcomes(caplog)[-1] != "duplicate"
+        assert gitlab.send(older, Idempotency_Key=None).status_code == 202
+        wait_for(lambda: idle(running))
+        assert outcomes(caplog)[-1] == "duplicate"
 
 
-def test_the_bots_own_events_and_other_issues_are_ignored(world: World) -> None:
+def test_the_bots_own_events_and_other_issues_are_ignored(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
     iid = open_handover(world, "Acme Corp")
     mine = world.person("bob").create_issue({"title": "not the bot's", "labels": "todo"})
+    caplog.set_level(logging.INFO, "salesbot.receiver")
     with receiver(world.sandbox, world.config, DAY) as running:
         gitlab = GitLab(world.sandbox, running.url)
         own, other = gitlab.issue_event(iid, "salesbot"), gitlab.issue_event(mine.iid, "bob")
         count = world.sandbox.requests.count()
-        answer = gitlab.send(own)
-        assert answer.json() == {"outcome": "ignored", "reason": "the bot's own event"}
-        assert gitlab.send(other).json()["reason"] == "not a bot issue"
+        assert gitlab.send(own).status_code == 202
+        assert gitlab.send(other).status_code == 202
+        wait_for(lambda: idle(running))
         assert world.sandbox.requests.count() == count  # no GitLab request for either
         assert running.receiver.dispatcher.processed == 0
+    reasons = [
+        json.loads(r.getMessage()).get("reason")
+        for r in caplog.records
+        if '"outcome": "ignored"' in r.getMessage()
+    ]
+    assert reasons == ["the bot's own event", "not a bot issue"]
+
+
+def test_an_unreadable_body_is_answered_202_and_logged(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """GitLab counts a 4xx as a failed delivery: the body is read after answering."""
+    caplog.set_level(logging.INFO, "salesbot.receiver")
+    with receiver(world.sandbox, world.config, DAY) as running:
+        answer = requests.post(
+            f"{running.url}/webhook",
+            data=b"not json",
+            headers={"X-Gitlab-Token": SECRET, "X-Gitlab-Event": "Issue Hook"},
+            timeout=5,
+        )
+        assert answer.status_code == 202
+        wait_for(lambda: idle(running))
+    assert outcomes(caplog)[-2:] == ["bad-payload", "stopped"]
 
 
 def test_a_comment_on_a_bot_issue_is_acted_on(world: World) -> None:
@@ -184,11 +227,10 @@ def test_when_the_queue_is_full_events_are_dropped_and_the_sweep_catches_up(
     with receiver(world.sandbox, world.config, DAY, workers=1, capacity=1) as running:
         gitlab = GitLab(world.sandbox, running.url)
         deliveries = [gitlab.issue_event(iid, "carol") for iid in iids]
-        outcomes = [gitlab.send(d) for d in deliveries]
-        assert all(o.status_code == 202 for o in outcomes)  # GitLab never sees a failure
-        dropped = [o for o in outcomes if o.json()["outcome"] == "dropped"]
-        assert dropped
+        answers = [gitlab.send(d) for d in deliveries]
+        assert all(o.status_code == 202 for o in answers)  # GitLab never sees a failure
         wait_for(lambda: idle(running), timeout=60)
+        assert "dropped" in outcomes(caplog)
     world.sandbox.options.latency = 0
     assert any('"outcome": "dropped"' in r.getMessage() for r in caplog.records)
     assert world.cli("sweep", today=TODAY).code == 0

@@ -66,3 +66,25 @@ def test_remembered_deliveries_are_bounded_in_number_and_age() -> None:
 def test_a_delivery_is_keyed_by_idempotency_key_else_by_its_body() -> None:
     assert delivery_key("k1", b"x") == delivery_key("k1", b"y")
     assert delivery_key(None, b"x") == delivery_key("", b"x") != delivery_key(None, b"y")
+
+
+def test_the_intake_is_bounded_and_a_failing_delivery_does_not_stop_it() -> None:
+    from automation.receiver.intake import Accepted, Intake
+
+    read: list[bytes] = []
+    gate = threading.Event()
+
+    def handle(accepted: Accepted) -> None:
+        gate.wait(5)
+        if accepted.body == b"boom":
+            raise RuntimeError("a bug")
+        read.append(accepted.body)
+
+    intake = Intake(handle, capacity=3, max_bytes=1000).start()
+    assert not intake.offer(Accepted({}, None, b"x" * 2000))  # more bytes than allowed
+    offered = [intake.offer(Accepted({}, None, body)) for body in (b"boom", b"a", b"b", b"c")]
+    # one may already be taken off the queue by the thread: at most one more fits
+    assert offered[:3] == [True, True, True] and intake.dropped == 1 + offered.count(False)
+    gate.set()
+    assert intake.stop(timeout=5) == 0
+    assert read[:2] == [b"a", b"b"]

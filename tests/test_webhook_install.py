@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from automation.sandbox import hooks
@@ -25,13 +27,54 @@ def test_install_registers_one_hook_with_the_secret_and_a_rerun_keeps_one(world:
     assert first.code == 0, first.err
     assert "webhook registered" in first.out and "s3cret" not in first.out + first.err
     (hook,) = project_hooks(world)
-    assert hook.url == URL and hook.token == "s3cret"
+    assert hook.url.startswith(URL + "?salesbot_secret=") and hook.token == "s3cret"
+    assert "s3cret" not in hook.url
     for event in ("issues_events", "confidential_issues_events", "note_events"):
         assert hook.wants(event)
     assert not hook.wants("push_events")  # on by default in GitLab: turned off
     again = world.cli("webhook", "install", "--url", URL, today=TODAY)
-    assert again.code == 0 and "webhook updated" in again.out
+    assert again.code == 0 and "webhook unchanged" in again.out
     assert len(project_hooks(world)) == 1
+
+
+def hook_writes(world: World) -> list[str]:
+    return [
+        f"{r.method} {r.path}"
+        for r in list(world.sandbox.requests.entries)
+        if r.method != "GET" and "/hooks" in r.path
+    ]
+
+
+def test_an_unchanged_rerun_writes_nothing_and_a_changed_secret_url_or_event_one_put(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert world.cli("webhook", "install", "--url", URL, today=TODAY).code == 0
+    assert [w.split()[0] for w in hook_writes(world)] == ["POST"]
+    world.sandbox.requests.clear()
+    # GitLab never returns the secret: the URL's fingerprint says it is the same
+    assert world.cli("webhook", "install", "--url", URL, today=TODAY).code == 0
+    assert hook_writes(world) == []
+    monkeypatch.setenv("SALESBOT_WEBHOOK_SECRET", "n3w-secret")
+    changed = world.cli("webhook", "install", "--url", URL, today=TODAY)
+    assert changed.code == 0 and "webhook updated" in changed.out
+    (hook,) = project_hooks(world)
+    assert hook.token == "n3w-secret" and len(hook_writes(world)) == 1
+    assert hook_writes(world)[0].startswith("PUT")
+    world.sandbox.requests.clear()
+    assert world.cli("webhook", "install", "--url", URL, today=TODAY).code == 0
+    assert hook_writes(world) == []
+    # a person turned an event off in GitLab's settings: put back, one PUT
+    with world.sandbox._store.lock:
+        table = hooks.table(world.sandbox._store)
+        events = tuple((n, False if n == "note_events" else on) for n, on in hook.events)
+        table.hooks[hook.id] = replace(table.hooks[hook.id], events=events)
+    assert world.cli("webhook", "install", "--url", URL, today=TODAY).code == 0
+    assert len(hook_writes(world)) == 1 and project_hooks(world)[0].wants("note_events")
+    world.sandbox.requests.clear()
+    moved = URL.replace("salesbot.", "bot.")
+    assert world.cli("webhook", "install", "--url", moved, today=TODAY).code == 0
+    assert [w.split()[0] for w in hook_writes(world)] == ["POST"]  # another URL: another hook
+    assert len(project_hooks(world)) == 2
 
 
 def test_status_shows_the_hook_and_how_to_re_enable_it_when_gitlab_disabled_it(

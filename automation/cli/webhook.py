@@ -73,8 +73,8 @@ def webhook_install(
         done = install.install(bot.api, url, secret, verify_ssl=verify_ssl)
     except AuthError as exc:
         raise AuthError(f"{exc} (managing webhooks needs the Maintainer role)") from None
-    verb = "registered" if done.created else "updated"
-    _say(f"webhook {verb}: hook {done.hook.id} -> {done.hook.url}")
+    verb = "registered" if done.created else "updated" if done.changed else "unchanged"
+    _say(f"webhook {verb}: hook {done.hook.id} -> {url}")
     for line in install.describe(done.hook, url, bot.api.settings.project)[1:]:
         _say(line)
 

@@ -68,8 +68,9 @@ class Dispatcher:
             self._threads.append(thread)
         return self
 
-    def submit(self, iid: int, event: dict[str, object]) -> Submitted:
-        """Queue an event for issue `iid`; never blocks."""
+    def submit(self, iid: int, event: dict[str, object], arrived: float | None = None) -> Submitted:
+        """Queue an event for issue `iid` (that arrived at `arrived`, a
+        `time.monotonic()`; default now); never blocks."""
         with self._lock:
             if self._stopping:
                 return "stopping"
@@ -81,7 +82,7 @@ class Dispatcher:
             if len(self._waiting) >= self.capacity:
                 self.dropped += 1
                 return "dropped"
-            job = Job(iid, [event])
+            job = Job(iid, [event], time.monotonic() if arrived is None else arrived)
             self._waiting[iid] = job
         self._queues[iid % self.workers].put(job)
         return "queued"

@@ -16,19 +16,22 @@ from datetime import date
 from automation import dashboard
 from automation.applier import Report
 from automation.bot import Bot
+from automation.dashboard import on_tick
 from automation.errors import SalesbotError
 from automation.index import track
 from automation.receiver import logs
 from automation.receiver.dispatch import Job
+from automation.records import Issue
 
 
-def carry_out_dashboard(bot: Bot, today: date) -> Report:
-    """The dashboard's ticked actions, through the one public entry point that
-    `salesbot dashboard` uses (keep this the only call, so it can be re-pointed
-    when automation.dashboard changes shape). It leaves the dashboard's "Needs
-    attention" section as the last scheduled run wrote it. Unlike an issue's
-    work, it reads the bot's issue listing: the dashboard's figures need it."""
-    return dashboard.refresh(bot, today).report
+def carry_out_dashboard(bot: Bot, today: date, board: Issue) -> Report:
+    """The dashboard's ticked actions, planned and carried out by the code
+    `salesbot dashboard` uses (keep this the only call, so it can be
+    re-pointed when automation.dashboard changes shape), reading only what the
+    ticked boxes need: the dashboard's notes, one GET per issue a box names and
+    its notes, never the listing. The figures and the "Needs attention"
+    section stay as the last scheduled run drew them."""
+    return on_tick.carry_out_ticks(bot, today, board)
 
 
 @dataclass
@@ -50,7 +53,7 @@ def process(bot: Bot, iid: int, today: date) -> Processed:
     if workflow == dashboard.WORKFLOW:
         if not dashboard.ticked(issue.description):
             return Processed(workflow, "nothing-ticked")
-        report = carry_out_dashboard(bot, today)
+        report = carry_out_dashboard(bot, today, issue)
     else:
         report = bot.apply(bot.plan_issue(iid, today, issue=issue))
     return Processed(

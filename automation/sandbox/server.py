@@ -37,6 +37,14 @@ class _QuietHandler(WSGIRequestHandler):
     def log(self, type: str, message: str, *args: Any) -> None:
         return None
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The `Date` header from the sandbox's clock, as GitLab's is its
+        server's (salesbot reads GitLab's time from it: `automation.recheck`)."""
+        clock = getattr(self.server, "sandbox_clock", None)
+        if timestamp is None and clock is not None:
+            timestamp = clock().timestamp()
+        return super().date_time_string(timestamp)
+
     def setup(self) -> None:
         super().setup()
         connections = getattr(self.server, "sandbox_connections", None)
@@ -218,6 +226,7 @@ class Sandbox:
             host, port, self.wsgi_app, threaded=True, request_handler=_QuietHandler
         )
         server.sandbox_connections = set()  # type: ignore[attr-defined]
+        server.sandbox_clock = self.now  # type: ignore[attr-defined]
         self._server = server
         shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
         self._url = f"http://{shown}:{server.server_port}"
