@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from typing import Literal
 
 from automation import attention, hidden, registry
+from automation.api import MAX_DESCRIPTION
 from automation.config import Config, DashboardConfig
 from automation.marker import Marker
 from automation.report import Row, Snapshot, history, render_markdown
@@ -108,14 +109,6 @@ def render(
     carried out, which stay ticked; `offered` the day each box was offered
     (`offers`); `notices` the ticks GitLab did not credit."""
     waiting = frozenset(pending)
-    body = render_markdown(
-        snapshot,
-        rollup_threshold=settings.rollup_threshold,
-        max_rows=settings.max_rows,
-        actions=lambda rows: action_lines(
-            rows, today=snapshot.today, settings=settings, pending=waiting, offered=offered
-        ),
-    )
     intro = (
         "salesbot keeps this issue up to date; edits other than ticking a box are "
         "overwritten on the next change."
@@ -123,8 +116,24 @@ def render(
     explained = notice_lines(notices, settings)
     if explained:
         intro = "\n\n".join([intro, *explained])
-    kept = _history(snapshot)
-    return f"{intro}\n\n{body.rstrip()}\n\n{_carried(snapshot)}{kept}{MARKER.render()}\n"
+    tail = f"{_carried(snapshot)}{_history(snapshot)}{MARKER.render()}\n"
+    max_rows = settings.max_rows
+    while True:
+        body = render_markdown(
+            snapshot,
+            rollup_threshold=settings.rollup_threshold,
+            max_rows=max_rows,
+            actions=lambda rows: action_lines(
+                rows, today=snapshot.today, settings=settings, pending=waiting, offered=offered
+            ),
+        )
+        text = f"{intro}\n\n{body.rstrip()}\n\n{tail}"
+        # GitLab refuses a description over 1,048,576 characters (a big team
+        # with many managers can reach it at 200 rows a table): fewer rows per
+        # table rather than no dashboard at all; the report keeps every row.
+        if len(text) <= MAX_DESCRIPTION or max_rows == 1:
+            return text
+        max_rows = max(1, max_rows // 2)
 
 
 def _history(snapshot: Snapshot) -> str:
