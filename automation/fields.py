@@ -113,7 +113,9 @@ def _username_or_mention(value: object) -> object:
     text = value.strip()
     name = text.removeprefix("@")
     if not USERNAME_RE.match(name):
-        raise PydanticCustomError("username", "'{value}' is not a GitLab username", {"value": text})
+        # repr: a line break in a spreadsheet cell must not break the one-line error
+        shown = repr(text) if len(text) <= 60 else f"{repr(text)[:57]}..."
+        raise PydanticCustomError("username", "{value} is not a GitLab username", {"value": shown})
     return name
 
 

@@ -82,6 +82,8 @@ def test_an_unknown_team_member_is_a_bad_row(
     result = _run(world, tmp_path, row)
     assert result.code == 1
     assert problem in result.err and "csm:" in result.err
+    # one line per bad row: a line break in a cell never starts a line of its own
+    assert not [line for line in result.err.splitlines() if line.startswith("/assign")]
     assert world.writes() == before  # nothing half-written
 
 
