@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from automation.adoption import month_title
 from automation.report import STATUS_TEXT, Row, Snapshot
 from automation.report.markdown import days_words, more_words, overdue_rows, totals_words
 from automation.report.rollups import Rollup, by_manager
@@ -82,6 +83,27 @@ def _manager_lines(snapshot: Snapshot) -> list[str]:
     return lines
 
 
+def _adoption_lines(snapshot: Snapshot) -> list[str]:
+    """Give Back adoption, last complete month per project: under-target ones
+    (two months running) first, as the dashboard flags them."""
+    found = snapshot.give_back_adoption
+    if found is None:
+        return []
+    lines = []
+    for project in sorted(found.projects, key=lambda p: (not p.flagged, p.title)):
+        done = [m for m in project.months if m.complete]
+        if not done:
+            continue
+        last = done[-1]
+        words = (
+            f"{int(last.rate * 100)}% of {last.members} used it in {month_title(last.month)}"
+            f" (target {int(found.target * 100)}%)"
+        )
+        flag = " :warning: under target two months running" if project.flagged else ""
+        lines.append(f"• {_link(project.url, project.title)}: {_slack(words)}{flag}")
+    return lines[:MANAGER_LIMIT]
+
+
 def digest(
     snapshot: Snapshot, *, title: str = "salesbot weekly digest", dashboard_url: str | None = None
 ) -> dict[str, Any]:
@@ -102,6 +124,10 @@ def digest(
     if managers:
         team = "\n".join(["*By manager*", *managers])
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": team}})
+    adoption = _adoption_lines(snapshot)
+    if adoption:
+        used = "\n".join(["*Give Back adoption*", *adoption])
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": used}})
     behind = f"*{STATUS_TEXT['overdue'].capitalize()}* ({len(overdue)})"
     if lines:
         blocks.append(
@@ -123,6 +149,7 @@ def digest(
             _slack(heading),
             *figures,
             *(["*By manager*", *managers] if managers else []),
+            *(["*Give Back adoption*", *adoption] if adoption else []),
             *([behind, *lines] if lines else []),
         ]
     )

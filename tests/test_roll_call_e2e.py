@@ -132,6 +132,12 @@ def test_months_close_under_target_twice_flags_the_manager_once_and_the_roll_cal
     (project,) = _report(world, "2027-03-01")["give_back_adoption"]["projects"]
     assert [m["month"] for m in project["months"]] == ["2026-12", "2027-01"]
     assert project["flagged"] is True
+    # the Slack digest says it too (mrkdwn)
+    digest = world.cli("notify", "--dry-run", "--json", today="2027-03-01")
+    text = json.loads(digest.out)["details"]["digest"]["text"]
+    assert "*Give Back adoption*" in text
+    line = next(x for x in text.splitlines() if "under target two months running" in x)
+    assert "0% of 3 used it in January 2027 (target 70%)" in line
 
 
 def test_a_reopened_roll_call_is_not_closed_again(world: World) -> None:
