@@ -4,6 +4,7 @@ a monthly group consult issue per Area Sales Manager, through the CLI."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -130,3 +131,20 @@ def test_a_team_templates_folder_without_the_template_still_runs(world: World) -
     assert result.code == 0, result.err
     assert "group consults not opened" in result.out + result.err
     assert "group-consult.md.j2: template file not found" in result.out + result.err
+
+
+def test_the_report_and_dashboard_show_each_asms_weekly_consults(
+    world: World, tmp_path: Path
+) -> None:
+    world.at("2026-11-23")
+    sync = ("consults", "sync", "--opportunities", str(_export(world, tmp_path)))
+    assert world.cli(*sync, today="2026-11-23").code == 0  # two consults of alice's team
+    world.at("2026-12-01")
+    assert world.cli("run", today="2026-12-01").code == 0
+    report = json.loads(world.cli("report", "--format", "json", today="2026-12-01").out)
+    cadence = {c["manager"]: c for c in report["consult_cadence"]}
+    assert set(cadence) == {"alice", "heidi"}
+    assert [w["consults"] for w in cadence["alice"]["weeks"]][-2:] == [2, 0]
+    assert cadence["heidi"]["weeks_below_target"] == 4
+    board = world.issues("dashboard")[0].description
+    assert "## Consult cadence" in board and "| alice |" in board

@@ -173,6 +173,22 @@ class ReportDoc(_Model):
     give_back_adoption: GiveBackAdoptionDoc | None = Field(
         None, description="per project and month, from the roll-calls; null before the first"
     )
+    consult_cadence: list[CadenceDoc] = Field(
+        default_factory=list,
+        description="per Area Sales Manager: consults their team opened in each of the last "
+        "4 weeks (target: 2 or more a week)",
+    )
+
+
+class CadenceWeekDoc(_Model):
+    week_of: dt.date = Field(description="the week's first day")
+    consults: int
+
+
+class CadenceDoc(_Model):
+    manager: str = Field(description="the Area Sales Manager's username")
+    weeks: list[CadenceWeekDoc] = Field(description="oldest first")
+    weeks_below_target: int
 
 
 def _person(person: Person | None) -> PersonDoc | None:
@@ -289,6 +305,14 @@ def document(snapshot: Snapshot) -> ReportDoc:
         sellers=[_rollup(r) for r in by_seller(snapshot)],
         **history_fields(snapshot),
         give_back_adoption=adoption_doc(snapshot.give_back_adoption),
+        consult_cadence=[
+            CadenceDoc(
+                manager=c.manager,
+                weeks=[CadenceWeekDoc(week_of=d, consults=n) for d, n in c.weeks],
+                weeks_below_target=c.weeks_below_target,
+            )
+            for c in snapshot.cadences
+        ],
     )
 
 

@@ -28,7 +28,7 @@ from automation.report.model import (
     Status,
 )
 from automation.team import Team
-from automation.workflows import onboarding, sweep
+from automation.workflows import group_consults, onboarding, sweep
 from automation.workflows.common import Environment
 
 _OPPORTUNITY = registry.OPPORTUNITY.name
@@ -39,7 +39,11 @@ def figures(env: Environment, team: Team, listing: Listing, project: str) -> Sna
     bot read: each key's oldest issue, and the "Needs attention" section the
     dashboard issue carries."""
     snapshot = build(env, team, listing.first_of_each_key(), project)
-    snapshot = replace(snapshot, give_back_adoption=adoption_of(env, team, listing))
+    snapshot = replace(
+        snapshot,
+        give_back_adoption=adoption_of(env, team, listing),
+        cadences=group_consults.cadences(env, team, listing.first_of_each_key()),
+    )
     index = listing.index()
     return replace(snapshot, attention=attention_of(index), history_found=history_of(index))
 

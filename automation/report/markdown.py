@@ -21,6 +21,7 @@ from automation.report.model import (
     Totals,
 )
 from automation.report.rollups import Rollup, by_manager, by_seller
+from automation.workflows.group_consults import cadence_markdown
 
 T = TypeVar("T")
 
@@ -339,6 +340,11 @@ def render_markdown(
     rollups = rollup_tables(snapshot, max_rows)
     if rollups:
         lines += ["", "## Rollups", "", *rollups]
+    if snapshot.cadences:
+        # ASM: "ASMs should be conducting multiple opportunity consults every week"
+        lines += ["", "## Consult cadence", "", "Consults opened per week by each Area Sales"]
+        lines += ["Manager's team (target: 2 or more a week).", ""]
+        lines += cadence_markdown(snapshot.cadences)
     lines += trends_lines(snapshot)
     if not snapshot.rows and not snapshot.give_back:
         lines += ["", "No open salesbot issues."]

@@ -13,6 +13,7 @@ from automation.report.facts import Facts
 
 if TYPE_CHECKING:
     from automation.report.history import Found
+    from automation.workflows.group_consults import Cadence
 
 REPORT_VERSION = 2
 FORMATS = ("md", "html", "json")
@@ -160,6 +161,8 @@ class Snapshot:
     run_nudges: tuple[tuple[int, int], ...] = ()
     # Give Back adoption measured by the monthly roll-calls (automation.adoption)
     give_back_adoption: Adoption | None = None
+    # each Area Sales Manager's consults opened per week (workflows/group_consults.py)
+    cadences: tuple[Cadence, ...] = ()
 
     def of(self, workflow: str) -> list[Row]:
         return [r for r in self.rows if r.workflow == workflow]
