@@ -148,7 +148,9 @@ def _carried(snapshot: Snapshot) -> str:
     carried = f"{attention.hidden(found)}\n" if found is not None else ""
     # what the bot read of the Give Back roll-calls (automation.adoption.Ledger)
     adoption = snapshot.give_back_adoption
-    return carried + (f"{adoption.ledger.record()}\n" if adoption is not None else "")
+    # (none while there is nothing to keep: `salesbot dashboard` alone then agrees)
+    kept = adoption is not None and (adoption.ledger.seen or adoption.ledger.flagged)
+    return carried + (f"{adoption.ledger.record()}\n" if kept and adoption else "")
 
 
 def offers(description: str) -> dict[str, str]:
