@@ -15,7 +15,6 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import gitlab
@@ -35,6 +34,7 @@ from automation.connection import (
 )
 from automation.errors import AuthError, GitLabError, InputError, NotGitLabError
 from automation.records import Issue, IssueChange, LabelEvent, NewIssue, Note, User
+from automation.rest_fields import COUNT_LIMIT, PAGE_SIZE, Page
 
 __all__ = ["GitLabApi", "Settings"]
 
@@ -44,34 +44,8 @@ T = TypeVar("T")
 # 0.1 * 2^n s: about 100 s per request against a GitLab that is down. A
 # scheduled job should fail in seconds, not block its runner for hours.
 DEFAULT_MAX_RETRIES = 5
-PAGE_SIZE = 100  # GitLab's maximum per_page
 # Pages of one listing requested at once (see `GitLabApi.iter_issues`).
 LIST_WINDOW = 4
-# Past this many rows GitLab sends no X-Total/X-Total-Pages (MAX_COUNT_LIMIT).
-COUNT_LIMIT = 10_000
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of a listing and what its headers say about the next."""
-
-    rows: list[dict[str, Any]]
-    total_pages: int | None  # X-Total-Pages, None when not sent
-    next_known: bool  # X-Next-Page was sent (empty on the last page)
-    more: bool  # another page may follow
-
-    @classmethod
-    def of(cls, rows: list[dict[str, Any]], headers: Mapping[str, str]) -> Page:
-        total = headers.get("X-Total-Pages", "")
-        following = headers.get("X-Next-Page")
-        page = headers.get("X-Page", "")
-        total_pages = int(total) if total.isdigit() else None
-        more = len(rows) >= PAGE_SIZE
-        if following is not None:
-            more = more and following != ""
-        if total_pages is not None and page.isdigit():
-            more = more and int(page) < total_pages
-        return cls(rows, total_pages, following is not None, more)
 
 
 MAX_DESCRIPTION = 1_048_576  # GitLab's limit on issue descriptions (reference §4)

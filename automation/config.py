@@ -32,6 +32,7 @@ from pydantic import (
 )
 
 from automation import yamlsource
+from automation.config_checks import config_problems
 from automation.errors import ConfigError
 from automation.fields import (
     SUPPORTED_VERSIONS,
@@ -309,50 +310,8 @@ class Config(Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> Config:
-        raise_cross(_config_problems(self.model_dump()))
+        raise_cross(config_problems(self.model_dump()))
         return self
-
-
-# -- checks across fields --------------------------------------------------------
-# They read plain data (the YAML as parsed, or a model dump) so that the loader
-# reports them even when other keys of the same file are invalid.
-
-
-def _config_problems(data: object) -> list[Problem]:
-    if not isinstance(data, Mapping):
-        return []
-    return _threshold_problems(data.get("thresholds")) + _scope_problems(data.get("labels"))
-
-
-def _threshold_problems(thresholds: object) -> list[Problem]:
-    if not isinstance(thresholds, Mapping):
-        return []
-    problems: list[Problem] = []
-    for segment, values in thresholds.items():
-        if not isinstance(values, Mapping):
-            continue
-        consult, ldr = values.get("consult"), values.get("ldr")
-        if is_int(consult) and is_int(ldr) and ldr >= consult:
-            loc: Loc = ("thresholds", str(segment), "ldr")
-            problems.append((loc, f"must be below consult ({consult})"))
-    return problems
-
-
-def _scope_problems(labels: object) -> list[Problem]:
-    """Two scopes with one name would make each other's labels mutually exclusive."""
-    if not isinstance(labels, Mapping):
-        return []
-    seen: dict[str, str] = {}
-    problems: list[Problem] = []
-    for key in ("progress", "status", "phase", "segment"):
-        scope = labels.get(key)
-        if not isinstance(scope, str):
-            continue
-        if scope in seen:
-            problems.append((("labels", key), f"same scope as labels.{seen[scope]}"))
-        else:
-            seen[scope] = key
-    return problems
 
 
 # -- loading -------------------------------------------------------------------
@@ -441,7 +400,7 @@ def _with_path(loc: Loc, message: str) -> str:
 
 def load_config(path: Path) -> Config:
     """Read and validate a salesbot.yml; ConfigValidationError lists every problem."""
-    return _validate(Config, _read(path), path, _config_problems)
+    return _validate(Config, _read(path), path, config_problems)
 
 
 def load_team(path: Path) -> Team:
@@ -486,7 +445,7 @@ def _load_both(config_path: Path) -> tuple[Config | None, Team | None, list[str]
     except ConfigValidationError as exc:
         return None, None, exc.problems
     try:
-        config = _validate(Config, doc, config_path, _config_problems)
+        config = _validate(Config, doc, config_path, config_problems)
         team_file: object = config.team_file
     except ConfigValidationError as exc:
         problems += exc.problems

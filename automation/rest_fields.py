@@ -8,6 +8,7 @@ alone (with it) spells GitLab's field names (`task_completion_status`,
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -106,3 +107,33 @@ def issue_change(change: IssueChange) -> dict[str, Any]:
     if change.description is not None:
         fields["description"] = change.description
     return fields
+
+
+# -- listing pages ----------------------------------------------------------
+
+PAGE_SIZE = 100  # GitLab's maximum per_page
+# Past this many rows GitLab sends no X-Total/X-Total-Pages (MAX_COUNT_LIMIT).
+COUNT_LIMIT = 10_000
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a listing and what its headers say about the next."""
+
+    rows: list[dict[str, Any]]
+    total_pages: int | None  # X-Total-Pages, None when not sent
+    next_known: bool  # X-Next-Page was sent (empty on the last page)
+    more: bool  # another page may follow
+
+    @classmethod
+    def of(cls, rows: list[dict[str, Any]], headers: Mapping[str, str]) -> Page:
+        total = headers.get("X-Total-Pages", "")
+        following = headers.get("X-Next-Page")
+        page = headers.get("X-Page", "")
+        total_pages = int(total) if total.isdigit() else None
+        more = len(rows) >= PAGE_SIZE
+        if following is not None:
+            more = more and following != ""
+        if total_pages is not None and page.isdigit():
+            more = more and int(page) < total_pages
+        return cls(rows, total_pages, following is not None, more)
