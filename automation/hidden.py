@@ -211,24 +211,34 @@ def history_text(description: str) -> str | None:
 ATTENTION_RE = re.compile(r"<!-- salesbot:attention (\{.*?\}) -->")
 
 
-def attention(payload: Mapping[str, Any]) -> str:
-    """`payload` as one HTML comment. `<`, `>` and `@` are JSON-escaped, so no
-    answer can close the comment early, open markup or mention anyone."""
-    text = json.dumps(payload, ensure_ascii=False, sort_keys=True)
-    for char in "<>@":
+def _json_comment(kind: str, payload: Mapping[str, Any], escaped: str = "<>@", **dumps: Any) -> str:
+    """`payload` as one `<!-- salesbot:KIND {JSON} -->` comment. `<`, `>` and `@`
+    (and any other `escaped`) are JSON-escaped, so no text in it can close the
+    comment early, open markup or mention anyone."""
+    text = json.dumps(payload, ensure_ascii=False, sort_keys=True, **dumps)
+    for char in escaped:
         text = text.replace(char, f"\\u{ord(char):04x}")
-    return f"<!-- salesbot:attention {text} -->"
+    return f"<!-- salesbot:{kind} {text} -->"
 
 
-def attention_payload(description: str) -> Any:
-    """The JSON an attention comment carries, or None (none there, or mangled)."""
-    match = ATTENTION_RE.search(description)
+def _json_payload(pattern: re.Pattern[str], description: str) -> Any:
+    """The JSON the first comment `pattern` finds carries, or None (none there, or mangled)."""
+    match = pattern.search(description)
     if match is None:
         return None
     try:
         return json.loads(match[1])
     except ValueError:
         return None
+
+
+def attention(payload: Mapping[str, Any]) -> str:
+    return _json_comment("attention", payload)
+
+
+def attention_payload(description: str) -> Any:
+    """The JSON an attention comment carries, or None (none there, or mangled)."""
+    return _json_payload(ATTENTION_RE, description)
 
 
 # -- section owners ---------------------------------------------------------------------
@@ -303,10 +313,7 @@ FACTS_RE = re.compile(r"^<!-- salesbot:facts (\{[^\n]*?\}) -->$", re.MULTILINE)
 def facts(payload: Mapping[str, Any]) -> str:
     """`payload` as one HTML comment line, escaped as `attention` is (an export
     cell cannot close the comment, open markup or mention anyone)."""
-    text = json.dumps(payload, ensure_ascii=False, sort_keys=True)
-    for char in "<>@\n\r":
-        text = text.replace(char, f"\\u{ord(char):04x}")
-    return f"<!-- salesbot:facts {text} -->"
+    return _json_comment("facts", payload, escaped="<>@\n\r")
 
 
 def facts_comment(description: str) -> str | None:
@@ -357,21 +364,12 @@ ADOPTION_FLAG_RE = re.compile(r"<!-- salesbot:adoption-flag id=(?P<id>[^ >]+) --
 def roll_call_record(payload: Mapping[str, Any]) -> str:
     """What the bot read of the roll-call issues, as one HTML comment (escaped
     as `attention` is: no `<`, `>` or `@` in it)."""
-    text = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    for char in "<>@":
-        text = text.replace(char, f"\\u{ord(char):04x}")
-    return f"<!-- salesbot:roll-call {text} -->"
+    return _json_comment("roll-call", payload, separators=(",", ":"))
 
 
 def roll_call_payload(description: str) -> Any:
     """The JSON a roll-call record carries, or None (none there, or mangled)."""
-    match = ROLL_CALL_RE.search(description)
-    if match is None:
-        return None
-    try:
-        return json.loads(match[1])
-    except ValueError:
-        return None
+    return _json_payload(ROLL_CALL_RE, description)
 
 
 def adoption_flag(flag_id: str) -> str:
