@@ -9,8 +9,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from automation import checklist, hidden
-from automation.config import load
-from automation.index import build
+from automation.config import Config, load
+from automation.index import Index, build
+from automation.team import Team
 from automation.workflows.common import Environment
 from automation.workflows.group_consults import (
     WEEKLY_TARGET,
@@ -90,14 +91,19 @@ def test_the_sweep_nudges_an_overdue_one_and_closes_a_ticked_one(world: World) -
     assert world.writes() == before
 
 
-def test_weekly_consults_counts_the_team_s_consults_per_week(world: World) -> None:
-    """The pure figure the report's manager rollups can call."""
+def _two_consults_on_nov_20(world: World) -> tuple[Config, Team, Index]:
+    """Alice's team opens two consults on 2026-11-20; the bot's issues indexed."""
     world.at("2026-11-20")
     csv = world.config.parent / "opportunities.csv"
     csv.write_text(EXPORT, encoding="utf-8")
     assert world.cli("consults", "sync", "--opportunities", str(csv), today="2026-11-20").code == 0
     config, team = load(world.config)
-    index = build(world.api.iter_issues(state="all"), "salesbot")
+    return config, team, build(world.api.iter_issues(state="all"), "salesbot")
+
+
+def test_weekly_consults_counts_the_team_s_consults_per_week(world: World) -> None:
+    """The pure figure the report's manager rollups can call."""
+    config, team, index = _two_consults_on_nov_20(world)
     today = date(2026, 11, 20) + timedelta(days=1)
     env = Environment(config, today)
     assert weekly_consults(env, team, "alice", index) == (0, 0, 0, 2)
@@ -107,12 +113,7 @@ def test_weekly_consults_counts_the_team_s_consults_per_week(world: World) -> No
 
 
 def test_the_cadence_table_shows_every_area_sales_manager(world: World) -> None:
-    world.at("2026-11-20")
-    csv = world.config.parent / "opportunities.csv"
-    csv.write_text(EXPORT, encoding="utf-8")
-    assert world.cli("consults", "sync", "--opportunities", str(csv), today="2026-11-20").code == 0
-    config, team = load(world.config)
-    index = build(world.api.iter_issues(state="all"), "salesbot")
+    config, team, index = _two_consults_on_nov_20(world)
     found = cadences(Environment(config, date(2026, 11, 21)), team, index)
     assert [(c.manager, c.weeks_below_target) for c in found] == [("alice", 3), ("heidi", 4)]
     table = cadence_markdown(found)
