@@ -39,12 +39,12 @@ def figures(env: Environment, team: Team, listing: Listing, project: str) -> Sna
     bot read: each key's oldest issue, and the "Needs attention" section the
     dashboard issue carries."""
     snapshot = build(env, team, listing.first_of_each_key(), project)
+    index = listing.index()  # markers, labels, states: no descriptions held
     snapshot = replace(
         snapshot,
         give_back_adoption=adoption_of(env, team, listing),
-        cadences=group_consults.cadences(env, team, listing.first_of_each_key()),
+        cadences=group_consults.cadences(env, team, index),
     )
-    index = listing.index()
     return replace(snapshot, attention=attention_of(index), history_found=history_of(index))
 
 
