@@ -98,6 +98,13 @@ def action_lines(
     ]
 
 
+# the first paragraph of every dashboard (the receiver's `on_tick` finds it too)
+INTRO = (
+    "salesbot keeps this issue up to date; edits other than ticking a box are "
+    "overwritten on the next change."
+)
+
+
 def render(
     snapshot: Snapshot,
     settings: DashboardSettings,
@@ -109,10 +116,7 @@ def render(
     carried out, which stay ticked; `offered` the day each box was offered
     (`offers`); `notices` the ticks GitLab did not credit."""
     waiting = frozenset(pending)
-    intro = (
-        "salesbot keeps this issue up to date; edits other than ticking a box are "
-        "overwritten on the next change."
-    )
+    intro = INTRO
     explained = notice_lines(notices, settings)
     if explained:
         intro = "\n\n".join([intro, *explained])

@@ -20,11 +20,11 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
-from automation import registry
 from automation.actions import EditIssue, IssueRef, Plan
 from automation.applier import Report, same_text
 from automation.dashboard import Prepared, carry_out
 from automation.dashboard.boxes import (
+    INTRO,
     WORKFLOW,
     DashboardSettings,
     Notice,
@@ -35,7 +35,7 @@ from automation.dashboard.boxes import (
     settings_for,
 )
 from automation.dashboard.plan import plan_ticks
-from automation.dashboard.reading import Reading
+from automation.dashboard.reading import Reading, with_requests
 from automation.dashboard.ticks import requesters, ticked
 from automation.errors import NotFoundError
 from automation.hidden import OFFERED_BOX_RE, offered_box
@@ -46,11 +46,6 @@ from automation.report import figures
 if TYPE_CHECKING:
     from automation.bot import Bot
 
-# the first paragraph of every dashboard (`boxes.render`), and of its notices
-INTRO = (
-    "salesbot keeps this issue up to date; edits other than ticking a box are "
-    "overwritten on the next change."
-)
 NOTICES_HEADER = "**Ticks GitLab did not credit.**"
 
 
@@ -67,25 +62,8 @@ def read_ticked(bot: Bot, today: date, board: Issue, settings: DashboardSettings
             continue  # deleted: "not a salesbot issue", as the full reading says
     listing = Listing.of([board, *named], me)
     snapshot = figures(env, bot.team, listing, bot.api.settings.project)
-    open_rows = {r.iid for r in snapshot.rows}
-    history = {
-        iid: tuple(bot.api.iter_notes(iid))
-        for iid in sorted({r.iid for r in requests if r.iid in open_rows})
-    }
-    wanted = sorted({r.by for r in requests if r.kind == "reassign" and r.by is not None})
-    return Reading(
-        env,
-        settings,
-        me,
-        bot.config.labels.bot,
-        listing,
-        snapshot,
-        board,
-        tuple(requests),
-        {t.issue.iid: t for t in listing.index().of(*registry.NAMES)},
-        history,
-        {name: bot.api.find_user(name) for name in wanted},
-    )
+    base = Reading(env, settings, me, bot.config.labels.bot, listing, snapshot, board)
+    return with_requests(bot, base, requests, listing.index())
 
 
 def release(

@@ -7,14 +7,14 @@ the listing (one request per 100 issues)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
 from automation import registry
 from automation.dashboard.boxes import KEY, WORKFLOW, DashboardSettings
 from automation.dashboard.ticks import Request, requesters, ticked
-from automation.index import Listing, Tracked
+from automation.index import Index, Listing, Tracked
 from automation.records import Issue, Note, User
 from automation.report import Snapshot, figures
 from automation.workflows.common import Environment
@@ -56,21 +56,20 @@ def read(
     if dashboard is None or not requests:
         return base
     requests = requesters(requests, bot.api.iter_notes(dashboard.iid), me)
-    open_rows = {r.iid for r in snapshot.rows}
+    return with_requests(bot, base, requests, index)
+
+
+def with_requests(bot: Bot, base: Reading, requests: list[Request], index: Index) -> Reading:
+    """`base` with the ticked boxes and what they need read: the notes of each
+    open issue a box names (one listing each), the users a reassign names."""
+    open_rows = {r.iid for r in base.snapshot.rows}
     named = sorted({r.iid for r in requests if r.iid in open_rows})
     history = {iid: tuple(bot.api.iter_notes(iid)) for iid in named}
     wanted = sorted({r.by for r in requests if r.kind == "reassign" and r.by is not None})
-    users = {name: bot.api.find_user(name) for name in wanted}
-    return Reading(
-        env,
-        settings,
-        me,
-        bot.config.labels.bot,
-        listing,
-        snapshot,
-        dashboard,
-        tuple(requests),
-        {t.issue.iid: t for t in index.of(*registry.NAMES)},
-        history,
-        users,
+    return replace(
+        base,
+        requests=tuple(requests),
+        issues={t.issue.iid: t for t in index.of(*registry.NAMES)},
+        history=history,
+        users={name: bot.api.find_user(name) for name in wanted},
     )
